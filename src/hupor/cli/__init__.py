@@ -1,0 +1,1 @@
+"""Command-line interface: ``hupor <command>``. One module per subcommand, thin over the library."""

@@ -110,6 +110,11 @@ def _coerce(tp, value, where: str):
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str):  # YAML 1.1 reads "2e-4" (no dot) as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
         raise HuporError(f"{where}: expected a number, got {value!r}")
     if tp is str:
         if isinstance(value, str):

@@ -1,0 +1,1 @@
+"""Training: experiment configs, datasets glue, Lightning modules, samplers, checkpoints."""

@@ -1,0 +1,1 @@
+"""Visualisation: 2D overlays, 3D plots and contact sheets."""

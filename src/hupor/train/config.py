@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..config import from_dict, load_config, to_dict
+from ..data.transforms import AugmentConfig
 from ..errors import HuporError
 from ..nets.config import InputConfig, ModelConfig
 
@@ -153,20 +154,6 @@ class SynthConfig:
     val_length: int = 200
     val_seed: int = 12345
     options: dict = field(default_factory=dict)
-
-
-@dataclass
-class AugmentConfig:
-    """Detector/reasoner augmentation (method §3.3): rotation ±``rotation_deg``, crop-centre jitter
-    ±``jitter_px`` (network-input px), horizontal flip with probability ``flip_prob``; a scale factor
-    U(``scale_min``, ``scale_max``) only for records without 3D (COCO-style)."""
-
-    enabled: bool = True
-    rotation_deg: float = 10.0
-    jitter_px: float = 40.0
-    flip_prob: float = 0.5
-    scale_min: float = 0.8
-    scale_max: float = 1.1
 
 
 @dataclass

@@ -1,0 +1,100 @@
+"""Batch samplers: fixed-ratio mixing of dataset groups (method §13, the 50/50 MuCo/COCO batches).
+
+The samplers shard by rank themselves (so the Trainer runs with ``use_distributed_sampler=False``):
+every rank draws its own batches from a generator seeded by (seed, epoch, rank).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from ..errors import HuporError
+
+
+def split_counts(batch_size: int, fractions: Sequence[float]) -> list[int]:
+    """Integer per-group counts summing to ``batch_size`` (largest remainders get the extra)."""
+    f = np.asarray(fractions, dtype=np.float64)
+    if f.ndim != 1 or f.size == 0 or (f < 0).any() or f.sum() <= 0:
+        raise HuporError(f"sampler fractions must be non-negative and not all zero, got {list(fractions)}")
+    f = f / f.sum()
+    raw = f * batch_size
+    counts = np.floor(raw).astype(int)
+    for i in np.argsort(-(raw - counts), kind="stable")[: batch_size - counts.sum()]:
+        counts[i] += 1
+    return counts.tolist()
+
+
+class MixedBatchSampler:
+    """Yield batches of indices into the concatenation of ``group_sizes`` datasets (group g owns the
+    index range ``[offset_g, offset_g + size_g)``), each batch holding ``split_counts(batch_size,
+    fractions)`` samples of each group. Within a group, samples come from a fresh permutation that
+    is drawn again when exhausted (so a small group is repeated, never truncated).
+
+    ``num_batches`` batches per epoch per rank (default: the largest group's size / its count, split
+    over ``world_size``). Call :meth:`set_epoch` for a new shuffle (Lightning does it through the
+    ``sampler`` attribute).
+    """
+
+    def __init__(self, group_sizes: Sequence[int], batch_size: int, fractions: Sequence[float] | None = None,
+                 num_batches: int | None = None, seed: int = 0, rank: int = 0, world_size: int = 1,
+                 shuffle: bool = True):
+        self.group_sizes = [int(n) for n in group_sizes]
+        if not self.group_sizes or min(self.group_sizes) < 1:
+            raise HuporError(f"sampler: every dataset group needs at least one sample, got sizes {self.group_sizes}")
+        if batch_size < 1:
+            raise HuporError(f"sampler: batch_size must be >= 1, got {batch_size}")
+        if fractions is None:
+            fractions = [1.0 / len(self.group_sizes)] * len(self.group_sizes)
+        if len(fractions) != len(self.group_sizes):
+            raise HuporError("sampler: one fraction per dataset group")
+        if not 0 <= rank < world_size:
+            raise HuporError(f"sampler: rank {rank} outside world size {world_size}")
+        self.batch_size = batch_size
+        self.counts = split_counts(batch_size, fractions)
+        self.offsets = np.concatenate([[0], np.cumsum(self.group_sizes)[:-1]]).astype(int).tolist()
+        if num_batches is None:
+            per = [n / c for n, c in zip(self.group_sizes, self.counts) if c > 0]
+            num_batches = max(1, int(np.ceil(max(per) / world_size)))
+        self.num_batches = int(num_batches)
+        self.seed, self.rank, self.world_size, self.shuffle = seed, rank, world_size, shuffle
+        self.epoch = 0
+        self.sampler = self  # Lightning calls batch_sampler.sampler.set_epoch(epoch)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return self.num_batches
+
+    def __iter__(self) -> Iterator[list[int]]:
+        rng = np.random.default_rng([self.seed, self.epoch, self.rank])
+        streams = [_Stream(n, off, rng if self.shuffle else None, self.rank, self.world_size)
+                   for n, off in zip(self.group_sizes, self.offsets)]
+        for _ in range(self.num_batches):
+            batch: list[int] = []
+            for stream, count in zip(streams, self.counts):
+                batch.extend(stream.take(count))
+            yield batch
+
+
+class _Stream:
+    """Endless indices of one group: shuffled permutations (or, unshuffled, the rank's stride)."""
+
+    def __init__(self, size: int, offset: int, rng: np.random.Generator | None, rank: int, world: int):
+        self.size, self.offset, self.rng = size, offset, rng
+        self.pos = rank % size if rng is None else 0
+        self.step = world if rng is None else 1
+        self.perm = np.arange(size) if rng is None else rng.permutation(size)
+
+    def take(self, count: int) -> list[int]:
+        out = []
+        for _ in range(count):
+            if self.pos >= self.size:
+                self.pos %= self.size
+                if self.rng is not None:
+                    self.perm = self.rng.permutation(self.size)
+            out.append(int(self.perm[self.pos]) + self.offset)
+            self.pos += self.step
+        return out

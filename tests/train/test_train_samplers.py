@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from hupor.errors import HuporError
+from hupor.train.samplers import MixedBatchSampler, split_counts
+
+
+def test_split_counts():
+    assert split_counts(32, [0.5, 0.5]) == [16, 16]
+    assert split_counts(3, [0.5, 0.5]) in ([2, 1], [1, 2])
+    assert sum(split_counts(7, [0.2, 0.3, 0.5])) == 7
+
+
+def test_fifty_fifty_batches_from_unequal_groups():
+    s = MixedBatchSampler([10, 1000], batch_size=8, fractions=[0.5, 0.5], seed=3)
+    batches = list(s)
+    assert len(batches) == len(s) == 1000 // 4
+    for b in batches:
+        assert len(b) == 8
+        assert sum(i < 10 for i in b) == 4 and sum(i >= 10 for i in b) == 4
+    small = [i for b in batches for i in b if i < 10]
+    counts = np.bincount(small, minlength=10)
+    assert counts.min() == counts.max() == 100  # the small group is cycled evenly
+    big = [i for b in batches for i in b if i >= 10]
+    assert sorted(big) == list(range(10, 1010))  # one full permutation of the big group
+
+
+def test_epochs_and_ranks_differ_but_are_reproducible():
+    a = MixedBatchSampler([50, 50], 4, seed=1)
+    e0 = list(a)
+    assert list(a) == e0
+    a.set_epoch(1)
+    assert list(a) != e0
+    r0 = list(MixedBatchSampler([50, 50], 4, seed=1, rank=0, world_size=2))
+    r1 = list(MixedBatchSampler([50, 50], 4, seed=1, rank=1, world_size=2))
+    assert len(r0) == len(r1) == 13 and r0 != r1
+
+
+def test_single_group_unshuffled_shards_by_rank():
+    r0 = [i for b in MixedBatchSampler([6], 1, shuffle=False, rank=0, world_size=2) for i in b]
+    r1 = [i for b in MixedBatchSampler([6], 1, shuffle=False, rank=1, world_size=2) for i in b]
+    assert r0 == [0, 2, 4] and r1 == [1, 3, 5]
+
+
+def test_bad_arguments():
+    with pytest.raises(HuporError, match="at least one sample"):
+        MixedBatchSampler([0, 5], 4)
+    with pytest.raises(HuporError, match="one fraction"):
+        MixedBatchSampler([5, 5], 4, fractions=[1.0])

@@ -1,0 +1,152 @@
+"""Model bundle: one file with the experiment config, skeleton metadata, package versions and the
+state dicts of the detector, the reasoner and the refiner.
+
+The file holds tensors and plain data only (no pickled classes) and is read with
+``torch.load(weights_only=True)``; the networks are rebuilt from the stored config's ``model`` section.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from .. import __version__
+from ..config import from_dict, to_dict
+from ..errors import HuporError
+from ..fileio import write_atomic
+from ..skeleton import MPI15, Skeleton
+from .config import InputConfig, ModelConfig
+from .detector import Detector
+from .dsed import DSED
+from .refinenet import RefineNet
+
+FORMAT = "hupor-bundle"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class ModelBundle:
+    """Loaded networks (in eval mode) with the plain experiment ``config`` dict they were saved with."""
+
+    config: dict
+    skeleton: Skeleton
+    detector: Detector
+    reasoner: DSED | None = None
+    refiner: RefineNet | None = None
+
+    @property
+    def model_config(self) -> ModelConfig:
+        return from_dict(ModelConfig, self.config.get("model"), "bundle config: model")
+
+    @property
+    def input_config(self) -> InputConfig:
+        return from_dict(InputConfig, self.config.get("input"), "bundle config: input")
+
+
+def build_models(cfg: ModelConfig, skeleton: Skeleton = MPI15
+                 ) -> tuple[Detector, DSED, RefineNet]:
+    """Fresh (randomly initialised) detector, reasoner and refiner for ``cfg``."""
+    return Detector(cfg.detector, skeleton), DSED(cfg.reasoner, skeleton), RefineNet(cfg.refiner, skeleton)
+
+
+def _plain_config(config) -> dict:
+    if dataclasses.is_dataclass(config) and not isinstance(config, type):
+        return to_dict(config)
+    if not isinstance(config, dict):
+        raise HuporError(f"save_bundle: config must be a dict or a config dataclass, got {type(config).__name__}")
+    return to_dict_plain(config)
+
+
+def to_dict_plain(d):
+    """Deep copy of a dict/list tree with tuples turned into lists (safe for weights_only loading)."""
+    if isinstance(d, dict):
+        return {str(k): to_dict_plain(v) for k, v in d.items()}
+    if isinstance(d, (list, tuple)):
+        return [to_dict_plain(v) for v in d]
+    if d is None or isinstance(d, (bool, int, float, str)):
+        return d
+    raise HuporError(f"save_bundle: config value {d!r} ({type(d).__name__}) is not plain data")
+
+
+def save_bundle(path, config, detector: Detector, reasoner: DSED | None = None,
+                refiner: RefineNet | None = None) -> Path:
+    """Write a bundle atomically. ``config``: the experiment config (dict or dataclass) whose
+    ``model`` section describes the given networks (checked)."""
+    plain = _plain_config(config)
+    model_cfg = from_dict(ModelConfig, plain.get("model"), "save_bundle config: model")
+    skeleton = detector.skeleton
+    for name, net, want in (("detector", detector, model_cfg.detector),
+                            ("reasoner", reasoner, model_cfg.reasoner),
+                            ("refiner", refiner, model_cfg.refiner)):
+        if net is not None and net.cfg != want:
+            raise HuporError(f"save_bundle: the {name}'s config differs from config['model']['{name}']")
+        if net is not None and net.skeleton != skeleton:
+            raise HuporError(f"save_bundle: the {name} uses skeleton {net.skeleton.name}, "
+                             f"the detector {skeleton.name}")
+
+    def state(net: nn.Module | None):
+        return None if net is None else {k: v.detach().cpu() for k, v in net.state_dict().items()}
+
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "config": plain,
+        "skeleton": skeleton.to_dict(),
+        "versions": {"hupor": __version__, "torch": torch.__version__},
+        "detector": state(detector),
+        "reasoner": state(reasoner),
+        "refiner": state(refiner),
+    }
+    return write_atomic(path, lambda p: torch.save(payload, p))
+
+
+def _load_state(name: str, net: nn.Module, state, path: Path) -> None:
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise HuporError(f"{path}: '{name}' is not a state dict")
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()
+        raise HuporError(f"{path}: {name} weights do not match its config "
+                         f"({first[1].strip() if len(first) > 1 else first[0]})") from None
+
+
+def load_bundle(path, device: str | torch.device = "cpu") -> ModelBundle:
+    """Read a bundle written by :func:`save_bundle`; networks are returned in eval mode on ``device``.
+    A missing, corrupt or mismatching file raises :class:`HuporError` naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise HuporError(f"{path}: no such model bundle")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a corrupt file
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise HuporError(f"{path}: not a readable model bundle ({msg[:200]})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise HuporError(f"{path}: not a hupor model bundle (missing format tag)")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise HuporError(f"{path}: unsupported bundle version {data.get('format_version')!r}")
+    config = data.get("config")
+    if not isinstance(config, dict):
+        raise HuporError(f"{path}: bundle has no config mapping")
+    skeleton = Skeleton.from_dict(data.get("skeleton") or {})
+    model_cfg = from_dict(ModelConfig, config.get("model"), f"{path}: model")
+    if data.get("detector") is None:
+        raise HuporError(f"{path}: bundle has no detector weights")
+    detector = Detector(model_cfg.detector, skeleton)
+    _load_state("detector", detector, data["detector"], path)
+    reasoner = refiner = None
+    if data.get("reasoner") is not None:
+        reasoner = DSED(model_cfg.reasoner, skeleton)
+        _load_state("reasoner", reasoner, data["reasoner"], path)
+    if data.get("refiner") is not None:
+        refiner = RefineNet(model_cfg.refiner, skeleton)
+        _load_state("refiner", refiner, data["refiner"], path)
+    nets = [n for n in (detector, reasoner, refiner) if n is not None]
+    for n in nets:
+        n.to(device).eval()
+    return ModelBundle(config, skeleton, detector, reasoner, refiner)

@@ -1,0 +1,123 @@
+"""Occluded-keypoint reasoning: Deeply Supervised Encoder Distillation (DSED, method §6.2) and the
+"Reason (Hg)" baseline (method §6.5).
+
+Per stage: a teacher encoder (reads ground-truth maps with the occluded joints) and a student encoder
+(reads the visible maps, or the previous stage's ``cross_conv``), same architecture, separate weights
+(Bottleneck layers, no stem, stride 1..8 relative to the stride-4 maps); a decoder shared by both
+paths with two heads (2D ``J+2P`` and PAF-z ``P``). The decoder reads the teacher's features in
+training and the student's at inference; cross-stage skips and ``cross_conv`` come from that same
+decoder path and feed both encoders of the next stage. Every unit's output gets the **detached**
+input added (2D part to the 2D head, z part to the z head), so the decoder only adds what is missing.
+The "hg" kind has no teacher module: decoder fed by the student, no distillation pairs.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from ..errors import HuporError
+from ..skeleton import MPI15, Skeleton
+from .blocks import Decoder, Encoder, init_weights
+from .config import ReasonerConfig
+from .layout import det_to_maps57, maps57_to_det
+
+
+class ReasonUnit(NamedTuple):
+    """One decoder unit at stride 4, raw codec scale. ``maps2d`` (B, J+2P, h, w) and ``z`` (B, P, h, w)
+    include the residual input; ``maps2d_dec`` / ``z_dec`` are the decoder outputs before it."""
+
+    maps2d: torch.Tensor
+    z: torch.Tensor
+    maps2d_dec: torch.Tensor
+    z_dec: torch.Tensor
+
+
+class ReasonerOutput(NamedTuple):
+    """``units[stage][unit]`` (units coarse → fine). ``distill[stage][block]`` = (teacher, student)
+    features of encoder blocks 1..4 (index 0..3), *not* detached (the loss detaches the teacher); empty
+    lists when no teacher ran."""
+
+    units: list[list[ReasonUnit]]
+    distill: list[list[tuple[torch.Tensor, torch.Tensor]]]
+
+
+class DSED(nn.Module):
+    """Reasoning module over maps57 (B, J+3P, h, w) at stride 4 (h, w multiples of 8)."""
+
+    def __init__(self, cfg: ReasonerConfig = ReasonerConfig(), skeleton: Skeleton = MPI15):
+        super().__init__()
+        self.cfg = cfg
+        self.skeleton = skeleton
+        c57 = skeleton.num_map_channels
+        heads = (skeleton.num_2d_channels, skeleton.num_limbs)
+        self.students = nn.ModuleList()
+        self.teachers = nn.ModuleList() if cfg.kind == "dsed" else None
+        self.decoders = nn.ModuleList()
+        for s in range(cfg.stages):
+            enc = Encoder(c57, cfg.blocks, cfg.widths)
+            self.students.append(enc)
+            if self.teachers is not None:
+                self.teachers.append(Encoder(c57, cfg.blocks, cfg.widths))
+            self.decoders.append(Decoder(enc.out_channels, cfg.decoder_width, heads,
+                                         skips=s < cfg.stages - 1, cross_channels=c57))
+        init_weights(self)
+
+    @property
+    def has_teacher(self) -> bool:
+        return self.teachers is not None
+
+    def _check(self, name: str, x: torch.Tensor) -> None:
+        c = self.skeleton.num_map_channels
+        if x.dim() != 4 or x.shape[1] != c:
+            raise HuporError(f"DSED {name}: expected (B, {c}, h, w), got {tuple(x.shape)}")
+        if x.shape[-2] % 8 or x.shape[-1] % 8:
+            raise HuporError(f"DSED {name}: map size must be a multiple of 8, got {tuple(x.shape[-2:])}")
+
+    def forward(self, x57: torch.Tensor, teacher57: torch.Tensor | None = None,
+                use_teacher: bool | None = None) -> ReasonerOutput:
+        """Training/evaluation pass.
+
+        ``x57``: visible maps (detector output or visible-joint renderings), raw scale.
+        ``teacher57``: ground-truth maps for the teacher (same shape); when given (and the kind is
+        "dsed") the teacher runs and the distillation pairs are returned. ``use_teacher``: which encoder
+        feeds the decoder; default ``self.training`` for "dsed" (always False for "hg"). Feeding the
+        teacher requires ``teacher57``.
+        """
+        self._check("input", x57)
+        if use_teacher is None:
+            use_teacher = self.training and self.has_teacher
+        if use_teacher and not self.has_teacher:
+            raise HuporError("DSED: use_teacher=True but the 'hg' reasoner has no teacher")
+        run_teacher = self.has_teacher and teacher57 is not None
+        if use_teacher and not run_teacher:
+            raise HuporError("DSED: the decoder is fed by the teacher (training mode) but teacher57 is None")
+        if run_teacher:
+            self._check("teacher input", teacher57)
+            if teacher57.shape != x57.shape:
+                raise HuporError(f"DSED: teacher input {tuple(teacher57.shape)} != input {tuple(x57.shape)}")
+        res2d, resz = maps57_to_det(x57.detach(), self.skeleton.num_joints)
+        units: list[list[ReasonUnit]] = []
+        distill: list[list[tuple[torch.Tensor, torch.Tensor]]] = []
+        skips = None
+        xs = x57
+        for s, (student, dec) in enumerate(zip(self.students, self.decoders)):
+            fs = student(xs, skips)
+            ft = self.teachers[s](teacher57, skips) if run_teacher else None
+            heads, skips, xs = dec(ft if use_teacher else fs)
+            units.append([ReasonUnit(m2 + res2d, mz + resz, m2, mz) for m2, mz in heads])
+            distill.append(list(zip(ft, fs)) if ft is not None else [])
+        return ReasonerOutput(units, distill)
+
+    def fuse(self, out: ReasonerOutput) -> torch.Tensor:
+        """maps57 from the last stage: 2D = mean of the three finest units, z = finest unit."""
+        last = out.units[-1]
+        maps2d = torch.stack([u.maps2d for u in last[-3:]]).mean(0)
+        return det_to_maps57(maps2d, last[-1].z)
+
+    def infer(self, x57: torch.Tensor) -> torch.Tensor:
+        """Student path only: visible maps57 (B, J+3P, h, w) → all-joint maps57, raw codec scale.
+        Runs in the module's current BN mode; wrap in ``torch.inference_mode()`` after ``eval()``."""
+        return self.fuse(self.forward(x57, use_teacher=False))

@@ -23,22 +23,23 @@ class ConvBNReLU(nn.Sequential):
 
 
 class Bottleneck(nn.Module):
-    """ResNet Bottleneck (1×1 → 3×3 (stride) → 1×1 ×4), bias-free convs, projection shortcut when
-    the shape changes."""
+    """ResNet Bottleneck (1×1 → 3×3 (stride) → 1×1 ×4), projection shortcut when the shape changes.
+    Convs carry a bias before their BN like the official code's conv_bn_relu (redundant, kept so the
+    parameter counts match the official ones)."""
 
     def __init__(self, cin: int, planes: int, stride: int = 1):
         super().__init__()
         cout = planes * EXPANSION
-        self.conv1 = nn.Conv2d(cin, planes, 1, bias=False)
+        self.conv1 = nn.Conv2d(cin, planes, 1)
         self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1)
         self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, cout, 1, bias=False)
+        self.conv3 = nn.Conv2d(planes, cout, 1)
         self.bn3 = nn.BatchNorm2d(cout)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = None
         if stride != 1 or cin != cout:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride), nn.BatchNorm2d(cout))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         idt = x if self.downsample is None else self.downsample(x)

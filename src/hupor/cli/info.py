@@ -1,0 +1,71 @@
+"""``hupor info``: parameter counts and output sizes of the networks of an experiment config."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "info", help="parameter counts of the networks of a config",
+        description="Print the parameter counts of the detector, the reasoner (training and inference) "
+                    "and the RefineNet (GCN and MLP) of an experiment config. Models are built on the "
+                    "meta device, so even the paper config is instant and uses no memory.")
+    p.add_argument("--config", default="paper", help="bundled config name (paper, cpu-tiny) or a YAML file")
+    p.add_argument("overrides", nargs="*", metavar="key=value",
+                   help="config overrides, e.g. model.detector.stages=2")
+    p.set_defaults(func=run)
+    return p
+
+
+def model_table(model, inp) -> list[tuple[str, int]]:
+    """(label, parameter count) rows for ``model`` (:class:`ModelConfig`) at ``inp`` (InputConfig)."""
+    import dataclasses
+
+    import torch
+
+    from ..nets import DSED, Detector, RefineNet
+    from ..nets.blocks import count_parameters
+    from ..skeleton import get_skeleton
+
+    skeleton = get_skeleton(model.skeleton)
+    rows: list[tuple[str, int]] = []
+    with torch.device("meta"):
+        stage_counts = sorted({2, 3, model.detector.stages})
+        for n in stage_counts:
+            det = Detector(dataclasses.replace(model.detector, stages=n), skeleton)
+            mark = " (configured)" if n == model.detector.stages else ""
+            rows.append((f"detector, {n} stages{mark}", count_parameters(det)))
+        rcfg = model.reasoner
+        dsed = DSED(rcfg, skeleton)
+        total = count_parameters(dsed)
+        rows.append((f"reasoner {rcfg.kind}, {rcfg.stages} stages, training", total))
+        rows.append((f"reasoner {rcfg.kind}, {rcfg.stages} stages, inference (student + decoder)",
+                     total - count_parameters(dsed.teachers)))
+        for kind in ("gcn", "mlp"):
+            ref = RefineNet(dataclasses.replace(model.refiner, kind=kind), skeleton)
+            mark = " (configured)" if kind == model.refiner.kind else ""
+            rows.append((f"refinenet {kind}{mark}", count_parameters(ref)))
+    return rows
+
+
+def run(args) -> int:
+    from ..train.config import load_experiment
+
+    exp = load_experiment(args.config, args.overrides)
+    model, inp = exp.model, exp.input
+    h, w = inp.out_size
+    print(f"config {args.config}: input {inp.net_w}x{inp.net_h} (W x H), output maps {w}x{h} at stride 4")
+    d, r = model.detector, model.reasoner
+    print(f"detector: {d.stages} stages, blocks {list(d.blocks)}, widths {list(d.widths)}, "
+          f"stem {d.stem_width}, decoder {d.decoder_width}")
+    print(f"reasoner: {r.kind}, {r.stages} stages, blocks {list(r.blocks)}, widths {list(r.widths)}, "
+          f"decoder {r.decoder_width}, supervised blocks {list(r.supervised_blocks)}")
+    print(f"refiner: {model.refiner.kind}, hidden {model.refiner.hidden}, layers {model.refiner.layers}")
+    rows = model_table(model, inp)
+    width = max(len(label) for label, _ in rows)
+    print()
+    print(f"{'network'.ljust(width)}  parameters")
+    for label, n in rows:
+        print(f"{label.ljust(width)}  {n / 1e6:9.3f} M  ({n:,})")
+    return 0

@@ -1,0 +1,247 @@
+"""``hupor predict``: 3D poses for images, folders, videos and webcams → JSON, overlays, 3D plots.
+
+Outputs per input ``NAME`` (the file name with its extension): ``NAME.json`` (``hupor-poses``, or
+``hupor-poses-video`` for a video/webcam) in ``--json-output``; ``NAME.overlay.jpg`` (images) or
+``NAME.overlay.avi`` (videos, MJPG) in ``--image-output``; ``NAME.3d.png`` with ``--plot3d`` (images
+only). All files are written atomically. The exit code is non-zero only when no input could be
+processed; otherwise failures are listed per file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("predict", help="predict 3D poses for images, folders, videos or a webcam",
+                              description=__doc__.splitlines()[0])
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="image or video files, folders of them, or a webcam index (e.g. 0)")
+    p.add_argument("--checkpoint", help="model bundle (.pt); default: the bundled model")
+    p.add_argument("--json-output", metavar="DIR",
+                   help="folder for the JSON files (default: hupor-output when no other output is asked)")
+    p.add_argument("--image-output", metavar="DIR", help="folder for overlay images / videos")
+    p.add_argument("--plot3d", action="store_true", help="also write a 3D plot per image (matplotlib)")
+    cam = p.add_mutually_exclusive_group()
+    cam.add_argument("--fx", type=float, help="focal length in px (fy = fx, principal point at the centre)")
+    cam.add_argument("--fov", type=float, metavar="DEG", help="horizontal field of view in degrees")
+    cam.add_argument("--intrinsics", metavar="FILE",
+                     help='JSON file: {"K": 3x3} or {"fx", "fy", "cx", "cy"} in px')
+    p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--batch-size", type=int, default=1, help="images per network call (default 1)")
+    p.add_argument("--flip", action="store_true", help="flip test: average with the mirrored image")
+    p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"),
+                   help="network input size in px (multiples of 32; default from the checkpoint)")
+    p.add_argument("--max-frames", type=int, help="stop each video / webcam after this many frames")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
+    p.set_defaults(func=run)
+    return p
+
+
+class _Outputs:
+    """Output file names, unique within one run (a clash gets ``-2``, ``-3``, ... before the suffix)."""
+
+    def __init__(self, json_dir, image_dir, plot3d):
+        self.json_dir = Path(json_dir) if json_dir else None
+        self.image_dir = Path(image_dir) if image_dir else None
+        self.plot_dir = (self.image_dir or self.json_dir) if plot3d else None
+        self.used: set[str] = set()
+
+    def base(self, name: str) -> str:
+        base, k = name, 1
+        while base in self.used:
+            k += 1
+            base = f"{Path(name).stem}-{k}{Path(name).suffix}"
+        self.used.add(base)
+        return base
+
+
+def run(args) -> int:
+    import torch
+
+    from ..errors import HuporError
+    from ..media import expand_inputs, load_intrinsics
+    from ..predictor import Predictor
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.batch_size < 1:
+        raise HuporError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.max_frames is not None and args.max_frames < 1:
+        raise HuporError(f"--max-frames must be >= 1, got {args.max_frames}")
+    if not (args.json_output or args.image_output):
+        args.json_output = "hupor-output"
+    K = load_intrinsics(args.intrinsics) if args.intrinsics else None
+    cam = {"K": K, "fx": args.fx, "fov_degrees": args.fov}
+    errors: list[tuple[str, str]] = []
+    sources = []
+    for item in args.inputs:
+        try:
+            sources.extend(expand_inputs([item]))
+        except HuporError as exc:
+            errors.append((str(item), str(exc)))
+    if not sources:
+        _report(0, 0, errors)
+        return 1
+    predictor = Predictor(args.checkpoint, device=args.device,
+                          input_size=tuple(args.input_size) if args.input_size else None,
+                          flip_test=args.flip)
+    out = _Outputs(args.json_output, args.image_output, args.plot3d)
+    ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames)
+    images = [s for s in sources if s.kind == "image"]
+    streams = [s for s in sources if s.kind != "image"]
+    done, people = 0, 0
+    for i in range(0, len(images), args.batch_size):
+        d, n = ctx.images(images[i:i + args.batch_size], errors)
+        done, people = done + d, people + n
+    for src in streams:
+        try:
+            people += ctx.stream(src)
+            done += 1
+        except HuporError as exc:
+            errors.append((src.path, str(exc)))
+    _report(done, people, errors)
+    return 0 if done else 1
+
+
+def _report(done: int, people: int, errors: list) -> None:
+    print(f"processed {done} input(s), {people} people found")
+    if errors:
+        print(f"{len(errors)} input(s) failed:", file=sys.stderr)
+        for path, msg in errors:
+            print(f"  {path}: {msg}", file=sys.stderr)
+
+
+class _Context:
+    def __init__(self, predictor, out: _Outputs, cam: dict, from_file: bool, batch: int, max_frames):
+        self.predictor, self.out, self.cam, self.from_file = predictor, out, cam, from_file
+        self.batch, self.max_frames = batch, max_frames
+
+    def _predict(self, arrays, paths, frames=None):
+        preds = self.predictor.predict_arrays(arrays, paths=paths, frames=frames, **self.cam)
+        if self.from_file:
+            for p in preds:
+                p.intrinsics_source = "file"
+        return preds
+
+    def _json(self, pred) -> dict:
+        return pred.to_json(self.predictor.skeleton, self.predictor.model_info)
+
+    def images(self, sources, errors) -> tuple[int, int]:
+        from ..errors import HuporError
+        from ..media import read_image
+        from ..schema import write_poses
+        from ..viz.overlay import save_overlay
+        from ..viz.plot3d import save_plot_3d
+
+        loaded = []
+        for src in sources:
+            try:
+                loaded.append((src, read_image(src.path)))
+            except HuporError as exc:
+                errors.append((src.path, str(exc)))
+        if not loaded:
+            return 0, 0
+        preds = self._predict([im for _, im in loaded], [s.path for s, _ in loaded])
+        done = people = 0
+        for (src, img), pred in zip(loaded, preds):
+            try:
+                base = self.out.base(src.name)
+                if self.out.json_dir:
+                    write_poses(self.out.json_dir / f"{base}.json", self._json(pred))
+                if self.out.image_dir:
+                    save_overlay(self.out.image_dir / f"{base}.overlay.jpg", img, pred, self.predictor.skeleton)
+                if self.out.plot_dir:
+                    save_plot_3d(self.out.plot_dir / f"{base}.3d.png", pred, self.predictor.skeleton,
+                                 title=f"{src.name}: {pred.num_persons} people (mm, camera frame)")
+            except (HuporError, OSError) as exc:
+                errors.append((src.path, str(exc)))
+                continue
+            done += 1
+            people += pred.num_persons
+            print(f"{src.path}: {pred.num_persons} people, {pred.timings_ms['network']:.0f} ms network, "
+                  f"{pred.timings_ms['decode']:.0f} ms decode")
+        return done, people
+
+    def stream(self, src) -> int:
+        """A video file or webcam → one ``hupor-poses-video`` JSON (+ overlay video). Returns people."""
+        from tqdm import tqdm
+
+        from ..fileio import write_atomic
+        from ..media import iter_video, iter_webcam, video_info
+        from ..schema import intrinsics_json, video_json, write_poses
+
+        base = self.out.base(src.name)
+        if src.kind == "video":
+            info = video_info(src.path)
+            frames = iter_video(src.path, self.max_frames)
+            fps, total = info.fps, info.num_frames
+        else:
+            frames = iter_webcam(int(src.path), self.max_frames)
+            fps, total = 0.0, None
+        if self.max_frames and total:
+            total = min(total, self.max_frames)
+        state = {"frames": [], "people": 0, "size": None, "intr": None}
+
+        def process(writer_path):
+            writer = None
+            batch = []
+            bar = tqdm(total=total or None, desc=src.name, unit="frame", file=sys.stderr)
+            try:
+                for idx, img in _interruptible(frames, src.kind == "webcam"):
+                    batch.append((idx, img))
+                    if len(batch) >= self.batch:
+                        writer = self._flush(batch, src, state, writer, writer_path, fps)
+                        bar.update(len(batch))
+                        batch = []
+                if batch:
+                    writer = self._flush(batch, src, state, writer, writer_path, fps)
+                    bar.update(len(batch))
+            finally:
+                bar.close()
+                if writer is not None:
+                    writer.release()
+
+        if self.out.image_dir:
+            write_atomic(self.out.image_dir / f"{base}.overlay.avi", process)
+        else:
+            process(None)
+        if self.out.json_dir:
+            w, h = state["size"]
+            obj = video_json(src.path if src.kind == "video" else f"webcam:{src.path}", w, h, fps,
+                             state["frames"], intrinsics_json(*state["intr"]))
+            write_poses(self.out.json_dir / f"{base}.json", obj)
+        print(f"{src.path}: {len(state['frames'])} frames, {state['people']} person-detections")
+        return state["people"]
+
+    def _flush(self, batch, src, state, writer, writer_path, fps):
+        import cv2
+
+        from ..errors import HuporError
+        from ..viz.overlay import draw_overlay
+
+        preds = self._predict([im for _, im in batch], [src.path] * len(batch), [i for i, _ in batch])
+        for (idx, img), pred in zip(batch, preds):
+            state["size"] = (img.shape[1], img.shape[0])
+            state["intr"] = (pred.intrinsics, pred.intrinsics_source)
+            state["frames"].append(self._json(pred))
+            state["people"] += pred.num_persons
+            if writer_path is not None:
+                if writer is None:
+                    writer = cv2.VideoWriter(str(writer_path), cv2.VideoWriter_fourcc(*"MJPG"),
+                                             fps if fps > 0 else 25.0, state["size"])
+                    if not writer.isOpened():
+                        raise HuporError(f"{writer_path}: cannot open a video writer")
+                writer.write(draw_overlay(img, pred, self.predictor.skeleton))
+        return writer
+
+
+def _interruptible(frames, catch: bool):
+    """Iterate ``frames``; for a webcam, Ctrl-C ends the stream cleanly instead of aborting."""
+    try:
+        yield from frames
+    except KeyboardInterrupt:
+        if not catch:
+            raise

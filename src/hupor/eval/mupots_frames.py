@@ -133,23 +133,24 @@ def align_predictions(gts: list[GTFrame], preds, variant: Variant) -> tuple[list
     """Predictions aligned with ``gts``; a dict is matched by :func:`image_key`. Returns (frames, notes)."""
     notes: list[str] = []
     if isinstance(preds, Mapping):
-        by_key = {}
-        for k, p in preds.items():
-            by_key[image_key(k)] = p
-        gt_keys = {image_key(g.key) for g in gts}
-        unknown = sorted(k for k in by_key if k not in gt_keys)
-        if by_key and len(unknown) == len(by_key) and gts:
-            raise HuporError(f"no prediction matches a ground-truth image (prediction key {unknown[0]!r}, "
-                             f"ground-truth key {image_key(gts[0].key)!r})")
+        from .predictions import match_paths
+
+        keys = list(preds)
+        pairs, unknown = match_paths([g.key for g in gts], [str(k) for k in keys])
+        if keys and not pairs and gts:
+            raise HuporError(f"no prediction matches a ground-truth image (prediction key {str(keys[0])!r}, "
+                             f"ground-truth key {gts[0].key!r})")
         if unknown:
             notes.append(f"{len(unknown)} prediction images have no ground truth and were ignored "
-                         f"(e.g. {unknown[0]})")
+                         f"(e.g. {keys[unknown[0]]})")
             log.warning(notes[-1])
-        missing = sum(1 for g in gts if image_key(g.key) not in by_key)
+        by_gt = {g: keys[k] for k, g in pairs.items()}
+        missing = len(gts) - len(by_gt)
         if missing:
             notes.append(f"{missing} ground-truth images have no prediction (their people count as undetected)")
             log.warning(notes[-1])
-        return [as_pred_frame(by_key.get(image_key(g.key)), variant, g.key) for g in gts], notes
+        return [as_pred_frame(preds[by_gt[i]] if i in by_gt else None, variant, g.key)
+                for i, g in enumerate(gts)], notes
     items = list(preds)
     if len(items) != len(gts):
         raise HuporError(f"predictions: got {len(items)} frames for {len(gts)} ground-truth frames "

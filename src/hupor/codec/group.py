@@ -1,0 +1,70 @@
+"""Depth-aware greedy grouping (method §8.6): one person per root (pelvis) peak, near → far.
+
+Limbs are traversed in ``skeleton.chain`` order. For limb k, every person (in depth order) whose
+source joint is assigned picks the unused destination candidate maximising
+
+    PAF_score + min(slack · L_k / (z̃ · stride · |AB|) − 1, 0)      (only where PAF_score > 0)
+
+with L_k the statistical bone length (cm), z̃ = Z_cm/(fx·s) the person's root-depth value (so
+L_k / z̃ is the expected bone length in network-input px) and |AB| the candidate distance in output px.
+It is accepted if the total is > 0. A missing parent drops its subtree.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..skeleton import Skeleton
+from .peaks import Peaks
+
+_MIN_Z = 1e-6
+
+
+def group_people(peaks: Peaks, score: np.ndarray, length: np.ndarray, offsets: np.ndarray,
+                 root_cands: np.ndarray, root_z: np.ndarray, skeleton: Skeleton, stride: int,
+                 slack: float = 1.2) -> np.ndarray:
+    """Assignment (N, J) of global peak indices (−1 = missing), persons in the order of ``root_cands``.
+
+    ``score`` / ``length``: pair scores and lengths from :func:`hupor.codec.paf.pair_scores` for the
+    pairs of :func:`hupor.codec.paf.candidate_pairs` (``offsets`` per limb). ``root_cands`` (N,) global
+    peak indices of the root joint, already sorted near → far; ``root_z`` (N,) their root-depth values.
+    """
+    nj = skeleton.num_joints
+    n = len(root_cands)
+    assign = np.full((n, nj), -1, dtype=np.int64)
+    if n == 0:
+        return assign
+    assign[:, skeleton.root] = root_cands
+    bone = np.asarray(skeleton.bone_length_cm, dtype=np.float64)
+    inv_z = 1.0 / np.maximum(np.asarray(root_z, dtype=np.float64), _MIN_Z)
+    start = peaks.start
+    for k, src, dst, sign in skeleton.chain:
+        ja, jb = skeleton.limbs[k]
+        na, nb = int(start[ja + 1] - start[ja]), int(start[jb + 1] - start[jb])
+        rows = np.flatnonzero(assign[:, src] >= 0)
+        if na == 0 or nb == 0 or len(rows) == 0:
+            continue
+        sl = slice(int(offsets[k]), int(offsets[k + 1]))
+        s_mat, l_mat = score[sl].reshape(na, nb), length[sl].reshape(na, nb)
+        local = assign[rows, src] - start[src]
+        if sign > 0:
+            s_m, l_m = s_mat[local], l_mat[local]
+        else:
+            s_m, l_m = s_mat[:, local].T, l_mat[:, local].T
+        expected = slack * bone[k] * inv_z[rows] / stride  # output px
+        prior = np.minimum(expected[:, None] / np.maximum(l_m, 1e-9) - 1.0, 0.0)
+        total = np.where(s_m > 0, s_m + prior, -np.inf)
+        order = np.argsort(-total, axis=1, kind="stable")
+        tot_l, ord_l = total.tolist(), order.tolist()
+        used: set[int] = set()
+        first = int(start[dst])
+        for i, row in enumerate(rows.tolist()):
+            t_row = tot_l[i]
+            for c in ord_l[i]:
+                if t_row[c] <= 0:
+                    break
+                if c not in used:
+                    used.add(c)
+                    assign[row, dst] = first + c
+                    break
+    return assign

@@ -1,0 +1,68 @@
+"""Heatmap peaks (method §8.4): 3x3 non-maximum suppression and sub-pixel refinement, all channels at once.
+
+Convention: output pixel (r, c) has its centre at (c + 0.5, r + 0.5) in continuous output coordinates
+(the encoder's convention), so the refined position is the value-weighted mean pixel index + 0.5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Peaks:
+    """K peaks over all channels, sorted by channel then score (descending)."""
+
+    channel: np.ndarray  # (K,) int64 joint channel
+    xy: np.ndarray  # (K, 2) float64 continuous output coordinates
+    score: np.ndarray  # (K,) float64 map value at the peak pixel / peak scale, in [0, 1] for sane maps
+    start: np.ndarray  # (J+1,) peaks of channel j are rows start[j]:start[j+1]
+
+    def of(self, j: int) -> slice:
+        return slice(int(self.start[j]), int(self.start[j + 1]))
+
+
+def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: int = 127) -> Peaks:
+    """Peaks of ``heat`` (J, h, w), any positive scale; ``threshold`` is in the map's own scale.
+
+    A peak is an interior pixel above ``threshold`` and strictly greater than its 8 neighbours (border
+    pixels are excluded). Its position is the value-weighted mean pixel (positive values only) in a
+    ``(2·radius+1)²`` window clipped to the map, + 0.5. At most ``max_peaks`` per channel (best first).
+    Scores are raw map values (the caller normalises).
+    """
+    nj, h, w = heat.shape
+    flat_map = heat.reshape(-1)
+    jj, rr, cc = np.nonzero(heat[:, 1:-1, 1:-1] > threshold)
+    rr, cc = rr + 1, cc + 1
+    flat = (jj * h + rr) * w + cc
+    v = flat_map[flat]
+    is_max = np.ones(flat.shape, dtype=bool)
+    for off in (-w - 1, -w, -w + 1, -1, 1, w - 1, w, w + 1):
+        is_max &= v > flat_map[flat + off]
+    jj, rr, cc, v = jj[is_max], rr[is_max], cc[is_max], v[is_max]
+    order = np.lexsort((-v, jj))
+    jj, rr, cc, v = jj[order], rr[order], cc[order], v[order]
+    counts = np.bincount(jj, minlength=nj)
+    start = np.concatenate([[0], np.cumsum(counts)])
+    if counts.max(initial=0) > max_peaks:
+        rank = np.arange(len(jj)) - start[jj]
+        keep = rank < max_peaks
+        jj, rr, cc, v = jj[keep], rr[keep], cc[keep], v[keep]
+        counts = np.minimum(counts, max_peaks)
+        start = np.concatenate([[0], np.cumsum(counts)])
+    xy = np.stack([cc, rr], axis=1).astype(np.float64) + 0.5
+    if radius > 0 and len(jj):
+        off = np.arange(-radius, radius + 1)
+        r_win = rr[:, None] + off  # (K, S)
+        c_win = cc[:, None] + off
+        r_ok = (r_win >= 0) & (r_win < h)
+        c_ok = (c_win >= 0) & (c_win < w)
+        idx = ((jj[:, None, None] * h + np.clip(r_win, 0, h - 1)[:, :, None]) * w
+               + np.clip(c_win, 0, w - 1)[:, None, :])
+        wts = np.maximum(flat_map[idx], 0).astype(np.float64) * (r_ok[:, :, None] & c_ok[:, None, :])
+        tot = wts.sum(axis=(1, 2))  # > 0: the centre pixel is above threshold ≥ 0
+        xy[:, 0] = (wts.sum(axis=1) * c_win).sum(axis=1) / tot + 0.5
+        xy[:, 1] = (wts.sum(axis=2) * r_win).sum(axis=1) / tot + 0.5
+    return Peaks(jj.astype(np.int64), xy, v.astype(np.float64), start.astype(np.int64))

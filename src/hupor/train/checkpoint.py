@@ -80,8 +80,8 @@ def package_versions() -> dict[str, str]:
 
     from .. import __version__
 
-    return {"hupor": __version__, "torch": torch.__version__, "lightning": lightning.__version__,
-            "numpy": numpy.__version__}
+    return {"hupor": str(__version__), "torch": str(torch.__version__),
+            "lightning": str(lightning.__version__), "numpy": str(numpy.__version__)}
 
 
 def checkpoint_metadata(config_dict: dict, skeleton_dict: dict, stage: str) -> dict:

@@ -1,0 +1,93 @@
+"""``hupor train``: train a stage, make RefineNet pairs, or export a model bundle.
+
+    hupor train detector --config cpu-tiny data.train=[synth/train.json] [--out DIR] [--resume]
+    hupor train reasoner --config cpu-tiny [--bundle runs/detector/bundle.pt] [key=value ...]
+    hupor train pairs    --config cpu-tiny --bundle B.pt --out pairs.npz [--records R.json ...]
+    hupor train refiner  --config cpu-tiny data.pairs=[pairs.npz] --bundle B.pt
+    hupor train export   --detector D --reasoner R --refiner F --out model.pt
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("train", help="train the detector, reasoner or refiner; make pairs; export",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="train_command", metavar="STAGE", required=True)
+    for stage, text in (("detector", "visible-keypoint detector on images"),
+                        ("reasoner", "DSED reasoning module on rendered maps"),
+                        ("refiner", "RefineNet on (prediction, ground truth) pairs")):
+        s = sub.add_parser(stage, help=text)
+        s.add_argument("--config", default="cpu-tiny", help="bundled config name or YAML path (default cpu-tiny)")
+        s.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. train.detector.steps=100")
+        s.add_argument("--out", help="run folder (default: train.log_dir/STAGE)")
+        s.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.ckpt")
+        s.add_argument("--bundle", help="base bundle: its other networks join this stage's in OUT/bundle.pt")
+        s.set_defaults(func=_run_stage, stage=stage)
+    s = sub.add_parser("pairs", help="RefineNet training pairs from a trained detector+reasoner")
+    s.add_argument("--config", default="cpu-tiny")
+    s.add_argument("overrides", nargs="*", metavar="key=value")
+    s.add_argument("--bundle", required=True, help="bundle with detector (+ reasoner)")
+    s.add_argument("--records", nargs="+", help="canonical records with images (default: data.train)")
+    s.add_argument("--out", required=True, help="output .npz")
+    s.add_argument("--max-dist", type=float, default=None, help="pelvis match distance, network-input px "
+                   "(default 30 at 832 px width, scaled with input.net_w)")
+    s.add_argument("--flip", action="store_true", help="flip test (average with the mirrored image)")
+    s.add_argument("--limit", type=int, default=0, help="use at most this many images (0 = all)")
+    s.set_defaults(func=_run_pairs)
+    s = sub.add_parser("export", help="combine stage weights / checkpoints / bundles into one bundle")
+    s.add_argument("--detector", help="detector part (OUT/detector.pt, a .ckpt or a bundle)")
+    s.add_argument("--reasoner", help="reasoner part")
+    s.add_argument("--refiner", help="refiner part")
+    s.add_argument("--base", help="base bundle for the parts not given")
+    s.add_argument("--out", required=True, help="output bundle path")
+    s.set_defaults(func=_run_export)
+    return p
+
+
+def _run_stage(args) -> int:
+    from ..train.config import load_experiment
+    from ..train.run import run_stage
+
+    cfg = load_experiment(args.config, args.overrides)
+    res = run_stage(args.stage, cfg, args.out, resume=args.resume, base_bundle=args.bundle)
+    if res.weights is not None:
+        print(f"{args.stage}: {res.global_step} steps; weights {res.weights}")
+        shown = {k: round(v, 5) for k, v in sorted(res.metrics.items()) if "/" in k}
+        print("final metrics: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+        if res.bundle is not None:
+            print(f"bundle {res.bundle}")
+    return 0
+
+
+def _run_pairs(args) -> int:
+    from ..data.datasets import load_records
+    from ..nets import load_bundle
+    from ..train.config import load_experiment
+    from ..train.refiner_data import make_pairs, save_pairs
+
+    cfg = load_experiment(args.config, args.overrides)
+    bundle = load_bundle(args.bundle)
+    paths = args.records or cfg.data.train
+    records = load_records(paths)
+    if args.limit:
+        records.records = records.records[: args.limit]
+    pairs = make_pairs(bundle, records, max_dist_net=args.max_dist, flip=args.flip)
+    save_pairs(args.out, pairs)
+    print(f"{len(pairs.features)} pairs from {pairs.num_images} images "
+          f"({pairs.num_gt} ground-truth people, {pairs.num_pred} detected) -> {args.out}")
+    return 0
+
+
+def _run_export(args) -> int:
+    from ..errors import HuporError
+    from ..train.export import export_bundle
+
+    parts = {k: getattr(args, k) for k in ("detector", "reasoner", "refiner") if getattr(args, k)}
+    if not parts and not args.base:
+        raise HuporError("export: give at least one of --detector, --reasoner, --refiner, --base")
+    path = export_bundle(args.out, parts, args.base)
+    print(f"bundle {path}")
+    return 0

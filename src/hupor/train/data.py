@@ -1,0 +1,150 @@
+"""Datasets and data loaders of each stage, built from an :class:`ExperimentConfig`.
+
+The loaders use :class:`~hupor.train.samplers.MixedBatchSampler` (rank-aware), so the Trainer runs with
+``use_distributed_sampler=False`` and the same code serves CPU, one GPU and DDP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import lightning as L
+import numpy as np
+from torch.utils.data import ConcatDataset, DataLoader, Dataset
+
+from ..codec import Codec, CodecParams
+from ..data.datasets import DetectorDataset, PairsDataset, ReasonerDataset, load_pairs, load_records
+from ..errors import HuporError
+from ..skeleton import Skeleton, get_skeleton
+from .config import ExperimentConfig
+from .samplers import MixedBatchSampler
+
+
+def make_codec(cfg: ExperimentConfig) -> Codec:
+    """The codec for the experiment's input size and skeleton."""
+    return Codec(get_skeleton(cfg.model.skeleton), CodecParams(net_w=cfg.input.net_w, net_h=cfg.input.net_h))
+
+
+def synthetic_scenes(cfg: ExperimentConfig, length: int, seed: int):
+    """On-the-fly skeleton-only scenes (a sequence of ImageRecords) from ``hupor.data.synth``."""
+    from ..data.synth import SkeletonScenes
+
+    return SkeletonScenes(length=length, seed=seed, **dict(cfg.data.synth.options))
+
+
+class StageData(L.LightningDataModule):
+    """Training groups mixed by ``fractions`` in every batch, plus an optional validation set."""
+
+    def __init__(self, groups: Sequence[Dataset], fractions: Sequence[float] | None, batch_size: int,
+                 num_workers: int = 0, seed: int = 0, val: Dataset | None = None, val_batch_size: int = 0,
+                 batched_getitem: bool = False):
+        super().__init__()
+        self.groups = list(groups)
+        self.fractions = fractions
+        self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
+        self.val = val
+        self.val_batch_size = val_batch_size or batch_size
+        self.batched_getitem = batched_getitem
+
+    def _loader(self, dataset, batch_sampler) -> DataLoader:
+        kw = {}
+        if self.batched_getitem:
+            kw["collate_fn"] = _first
+            batch_sampler = [[b] for b in batch_sampler] if not hasattr(batch_sampler, "set_epoch") else \
+                _Wrap(batch_sampler)
+        return DataLoader(dataset, batch_sampler=batch_sampler, num_workers=self.num_workers,
+                          persistent_workers=self.num_workers > 0, **kw)
+
+    def train_dataloader(self) -> DataLoader:
+        rank = self.trainer.global_rank if self.trainer else 0
+        world = self.trainer.world_size if self.trainer else 1
+        sampler = MixedBatchSampler([len(g) for g in self.groups], self.batch_size, self.fractions,
+                                    seed=self.seed, rank=rank, world_size=world)
+        return self._loader(ConcatDataset(self.groups), sampler)
+
+    def val_dataloader(self):
+        if self.val is None:
+            return []
+        rank = self.trainer.global_rank if self.trainer else 0
+        world = self.trainer.world_size if self.trainer else 1
+        n = len(self.val)
+        idx = np.arange(rank, n, world)
+        batches = [idx[i:i + self.val_batch_size].tolist() for i in range(0, len(idx), self.val_batch_size)]
+        return self._loader(self.val, batches)
+
+
+def _first(batch):
+    return batch[0]
+
+
+class _Wrap:
+    """Batch sampler yielding ``[indices]`` so a dataset's ``__getitem__`` receives a whole batch."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.sampler = inner
+
+    def __len__(self):
+        return len(self.inner)
+
+    def __iter__(self):
+        for b in self.inner:
+            yield [b]
+
+
+class BatchedPairs(Dataset):
+    """Pairs indexed by a whole list of indices at once (fast for batches of 1024)."""
+
+    def __init__(self, pairs: PairsDataset):
+        self.pairs = pairs
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, idx):
+        return self.pairs.features[idx], self.pairs.target[idx]
+
+
+def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
+    """The data module of ``stage`` from ``cfg.data`` (see :class:`~hupor.train.config.DataConfig`)."""
+    d, t = cfg.data, cfg.train
+    sc = t.stage(stage)
+    skeleton: Skeleton = get_skeleton(cfg.model.skeleton)
+    common = dict(batch_size=sc.batch_size, num_workers=t.num_workers, seed=t.seed)
+    if stage == "refiner":
+        if not d.pairs:
+            raise HuporError("refiner training needs data.pairs (npz files from 'hupor train pairs')")
+        train = BatchedPairs(PairsDataset(*load_pairs(d.pairs)))
+        val = BatchedPairs(PairsDataset(*load_pairs(d.val_pairs))) if d.val_pairs else None
+        return StageData([train], None, val=val, batched_getitem=True, **common)
+    codec = make_codec(cfg)
+    if stage == "detector":
+        if not d.train:
+            raise HuporError("detector training needs data.train (canonical records with images)")
+        groups = [DetectorDataset(load_records(d.train), codec, d.augment)]
+        if d.mix:
+            groups.append(DetectorDataset(load_records(d.mix), codec, d.augment))
+        val = DetectorDataset(load_records(d.val), codec, None) if d.val else None
+        fractions = [1 - d.mix_ratio, d.mix_ratio] if d.mix else None
+        return StageData(groups, fractions, val=val, **common)
+    if stage != "reasoner":
+        raise HuporError(f"unknown training stage {stage!r}")
+    rc = cfg.model.reasoner
+    kw = dict(teacher_subset=rc.teacher_input, teacher_level=rc.teacher_level)
+    if d.reasoner_source == "synth":
+        groups = [ReasonerDataset(synthetic_scenes(cfg, d.synth.length, d.synth.seed), codec, skeleton,
+                                  d.augment, **kw)]
+        fractions = None
+        val_src = synthetic_scenes(cfg, d.synth.val_length, d.synth.val_seed) if d.synth.val_length else None
+    else:
+        if not d.train:
+            raise HuporError("reasoner_source 'records' needs data.train")
+        groups = [ReasonerDataset(load_records(d.train), codec, skeleton, d.augment, **kw)]
+        if d.mix:
+            groups.append(ReasonerDataset(load_records(d.mix), codec, skeleton, d.augment, **kw))
+        fractions = [1 - d.mix_ratio, d.mix_ratio] if d.mix else None
+        val_src = load_records(d.val) if d.val else None
+    val = None
+    if val_src is not None:
+        val = ReasonerDataset(val_src, codec, skeleton, None, input_levels=(4,), **kw)
+    return StageData(groups, fractions, val=val, **common)

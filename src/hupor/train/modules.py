@@ -1,0 +1,174 @@
+"""Lightning modules of the three training stages (losses from :mod:`hupor.nets.losses`).
+
+* :class:`DetectorModule`: images → visible maps; loss method §5.2.
+* :class:`ReasonerModule`: visible maps57 (+ teacher maps) → all-joint maps57; loss method §6.3 with
+  ω annealed on the **global step** (``model.reasoner.omega_ramp_fraction`` of the run).
+* :class:`RefinerModule`: RefineNet features (B, J, 5) → root-relative 3D (B, J, 3) cm, MSE on the
+  non-root joints (method §9).
+
+All share Adam + :class:`~hupor.train.checkpoint.LRSchedule` stepped per optimiser step, and store
+config, skeleton metadata and package versions in every checkpoint (``checkpoint["hupor"]``).
+"""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+
+from ..config import to_dict
+from ..nets import DSED, Detector, RefineNet, detector_loss, dsed_loss, omega_extract
+from ..nets.preprocess import MEAN_BGR, STD_BGR
+from ..skeleton import Skeleton, get_skeleton
+from .checkpoint import CHECKPOINT_KEY, LRSchedule, checkpoint_metadata
+from .config import ExperimentConfig
+
+
+class _StageModule(L.LightningModule):
+    stage = ""
+
+    def __init__(self, cfg: ExperimentConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.skeleton: Skeleton = get_skeleton(cfg.model.skeleton)
+        self.stage_cfg = cfg.train.stage(self.stage)
+
+    @property
+    def net(self) -> torch.nn.Module:
+        """The stage's network (attribute named after the stage)."""
+        return getattr(self, self.stage)
+
+    def total_steps(self) -> int:
+        """Optimiser steps of the whole run (for the LR schedule and ω)."""
+        if self.stage_cfg.steps > 0:
+            return int(self.stage_cfg.steps)
+        return max(1, int(self.trainer.estimated_stepping_batches))
+
+    def configure_optimizers(self):
+        sc = self.stage_cfg
+        opt = torch.optim.Adam(self.net.parameters(), lr=sc.lr, betas=tuple(sc.betas),
+                               weight_decay=sc.weight_decay)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, LRSchedule(
+            self.total_steps(), sc.warmup_steps, sc.warmup_factor, sc.decay, sc.step_every, sc.gamma))
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step", "frequency": 1}}
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint[CHECKPOINT_KEY] = checkpoint_metadata(to_dict(self.cfg), self.skeleton.to_dict(), self.stage)
+
+    def _log_terms(self, prefix: str, terms: dict, batch_size: int) -> None:
+        on_step = prefix == "train"
+        for name, value in terms.items():
+            key = f"{prefix}/loss" if name == "total" else f"{prefix}/{name}"
+            self.log(key, value.detach(), on_step=on_step, on_epoch=not on_step, prog_bar=name == "total",
+                     batch_size=batch_size, sync_dist=not on_step)
+
+
+class DetectorModule(_StageModule):
+    """Batch: ``image`` uint8 (B, 3, H, W) BGR, ``maps`` (B, L, J+3P, h, w) "vis" targets,
+    ``root_depth`` (B, 7, M, 3), ``valid`` (B, J+3P)."""
+
+    stage = "detector"
+
+    def __init__(self, cfg: ExperimentConfig):
+        super().__init__(cfg)
+        self.detector = Detector(cfg.model.detector, self.skeleton)
+        self.register_buffer("mean", torch.tensor(MEAN_BGR).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(STD_BGR).view(1, 3, 1, 1), persistent=False)
+
+    def normalize(self, image: torch.Tensor) -> torch.Tensor:
+        """uint8 BGR (B, 3, H, W) → normalised float (same as :func:`hupor.nets.preprocess`)."""
+        return (image.float() / 255.0 - self.mean) / self.std
+
+    def _loss(self, batch: dict) -> dict:
+        out = self.detector(self.normalize(batch["image"]))
+        return detector_loss(out, batch["maps"], batch["valid"], batch["root_depth"], self.cfg.model.detector)
+
+    def training_step(self, batch, batch_idx):
+        terms = self._loss(batch)
+        self._log_terms("train", terms, len(batch["image"]))
+        return terms["total"]
+
+    def validation_step(self, batch, batch_idx):
+        self._log_terms("val", self._loss(batch), len(batch["image"]))
+
+
+class ReasonerModule(_StageModule):
+    """Batch: ``input`` (B, J+3P, h, w) visible maps, ``all``/``occ`` (B, L, J+3P, h, w) labels,
+    ``teacher`` (B, J+3P, h, w), ``valid`` (B, J+3P)."""
+
+    stage = "reasoner"
+
+    def __init__(self, cfg: ExperimentConfig):
+        super().__init__(cfg)
+        self.reasoner = DSED(cfg.model.reasoner, self.skeleton)
+
+    def omega(self) -> float:
+        rc = self.cfg.model.reasoner
+        return omega_extract(self.global_step, self.total_steps(), rc.omega_max, rc.omega_ramp_fraction)
+
+    def training_step(self, batch, batch_idx):
+        teacher = batch["teacher"] if self.reasoner.has_teacher else None
+        out = self.reasoner(batch["input"], teacher)
+        omega = self.omega()
+        terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], omega, self.cfg.model.reasoner)
+        self._log_terms("train", terms, len(batch["input"]))
+        self.log("train/omega", omega, on_step=True, on_epoch=False, batch_size=len(batch["input"]))
+        return terms["total"]
+
+    def validation_step(self, batch, batch_idx):
+        out = self.reasoner(batch["input"], None, use_teacher=False)
+        terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], 0.0, self.cfg.model.reasoner)
+        self._log_terms("val", terms, len(batch["input"]))
+        fused = self.reasoner.fuse(out)
+        err, base = occluded_heatmap_error(fused, batch["input"], batch["all"][:, -1], batch["occ"][:, -1],
+                                           self.skeleton.num_joints)
+        self.log("val/occ_hm_err", err, on_step=False, on_epoch=True, batch_size=len(fused), sync_dist=True)
+        self.log("val/occ_hm_err_copy", base, on_step=False, on_epoch=True, batch_size=len(fused),
+                 sync_dist=True)
+
+
+def occluded_heatmap_error(pred57: torch.Tensor, input57: torch.Tensor, all57: torch.Tensor,
+                           occ57: torch.Tensor, num_joints: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Heatmap error at occluded joints, for the model and for the "copy the input" baseline.
+
+    Squared error of the J heatmap channels (normalised to peak 1) against the all-joint labels,
+    weighted by the occluded-only label heatmaps (so only the neighbourhood of occluded joints counts):
+    ``Σ w (pred − all)² / Σ w`` with ``w = occ / 255``. Maps (B, J+3P, h, w) raw scale.
+    """
+    w = occ57[:, :num_joints] / 255.0
+    target = all57[:, :num_joints] / 255.0
+    denom = w.sum().clamp(min=1e-6)
+    err = (w * (pred57[:, :num_joints] / 255.0 - target).pow(2)).sum() / denom
+    base = (w * (input57[:, :num_joints] / 255.0 - target).pow(2)).sum() / denom
+    return err, base
+
+
+class RefinerModule(_StageModule):
+    """Batch: (features (B, J, 5), target (B, J, 3) root-relative cm)."""
+
+    stage = "refiner"
+
+    def __init__(self, cfg: ExperimentConfig):
+        super().__init__(cfg)
+        self.refiner = RefineNet(cfg.model.refiner, self.skeleton)
+        mask = torch.ones(self.skeleton.num_joints)
+        mask[self.skeleton.root] = 0.0
+        self.register_buffer("joint_mask", mask, persistent=False)
+
+    def _loss(self, batch) -> dict:
+        feat, target = batch
+        pred = self.refiner(feat)
+        se = (pred - target).pow(2).sum(-1) * self.joint_mask  # (B, J)
+        mse = se.sum() / (self.joint_mask.sum() * len(feat) * 3)
+        mpjpe = (se.sqrt().sum() / (self.joint_mask.sum() * len(feat))).detach()
+        return {"total": mse, "mpjpe_cm": mpjpe}
+
+    def training_step(self, batch, batch_idx):
+        terms = self._loss(batch)
+        self._log_terms("train", terms, len(batch[0]))
+        return terms["total"]
+
+    def validation_step(self, batch, batch_idx):
+        self._log_terms("val", self._loss(batch), len(batch[0]))
+
+
+MODULES = {"detector": DetectorModule, "reasoner": ReasonerModule, "refiner": RefinerModule}

@@ -1,0 +1,46 @@
+import numpy as np
+
+from hupor.codec.paf import limb_depths, pair_scores
+from hupor.codec.peaks import find_peaks
+
+
+def gauss(h, w, x, y, s):
+    rr, cc = np.mgrid[0:h, 0:w]
+    return np.exp(-((cc + 0.5 - x) ** 2 + (rr + 0.5 - y) ** 2) / (2 * s * s))
+
+
+def test_peaks_subpixel_threshold_border_and_order():
+    heat = np.zeros((2, 20, 30), np.float32)
+    heat[0] = 0.9 * gauss(20, 30, 10.3, 7.8, 1.0) + 0.6 * gauss(20, 30, 22.6, 12.2, 1.0)
+    heat[0, 0, 5] = 1.0  # border pixel: excluded
+    heat[1] = 0.15 * gauss(20, 30, 5.0, 5.0, 1.0)  # below threshold
+    heat[1, 10, 10] = heat[1, 10, 11] = 0.5  # plateau: not a strict maximum
+    pk = find_peaks(heat, 0.2, radius=3)
+    assert list(pk.start) == [0, 2, 2]
+    np.testing.assert_allclose(pk.xy[0], (10.3, 7.8), atol=0.01)
+    np.testing.assert_allclose(pk.xy[1], (22.6, 12.2), atol=0.01)
+    assert pk.score[0] > pk.score[1]
+    assert len(find_peaks(heat, 0.2, radius=3, max_peaks=1).channel) == 1
+    empty = find_peaks(np.zeros((3, 8, 8), np.float32), 0.2)
+    assert empty.xy.shape == (0, 2) and list(empty.start) == [0, 0, 0, 0]
+
+
+def test_pair_scores_rules():
+    maps = np.zeros((2, 30, 40), np.float32)  # one limb: x, y channels
+    maps[0, 10, 5:30] = 127.0  # PAF pointing +x along row 10
+    xy = np.array([[6.5, 10.5], [28.5, 10.5], [6.5, 25.5], [6.9, 25.7]])
+    ia, ib = np.array([0, 1, 0, 2]), np.array([1, 0, 2, 3])
+    score, length = pair_scores(maps, np.zeros(4, np.int64), 127.0, xy, ia, ib)
+    assert score[0] == 1.0  # aligned
+    assert score[1] == -1.0  # reversed direction
+    assert score[2] == -1.0  # off the PAF
+    assert abs(score[3] - (0.1 + 1e-6)) < 1e-9  # off the PAF but shorter than sqrt(w h)/150
+    np.testing.assert_allclose(length[:3], [22.0, 22.0, 15.0])
+
+
+def test_limb_depths_robust_mean():
+    z = np.zeros((1, 10, 40), np.float32)
+    z[0, 5, :] = 7.0
+    z[0, 5, 20] = 100.0  # one outlier sample is clipped away
+    d = limb_depths(z, np.array([0]), np.array([[2.5, 5.5]]), np.array([[38.5, 5.5]]), 10, (10, 90))
+    assert abs(d[0] - 7.0) < 1e-9

@@ -28,7 +28,7 @@ def test_peaks_subpixel_threshold_border_and_order():
 def test_pair_scores_rules():
     maps = np.zeros((2, 30, 40), np.float32)  # one limb: x, y channels
     maps[0, 10, 5:30] = 127.0  # PAF pointing +x along row 10
-    xy = np.array([[6.5, 10.5], [28.5, 10.5], [6.5, 25.5], [6.9, 25.7]])
+    xy = np.array([[6.5, 10.5], [28.5, 10.5], [6.5, 25.5], [6.6, 25.55]])
     ia, ib = np.array([0, 1, 0, 2]), np.array([1, 0, 2, 3])
     score, length = pair_scores(maps, np.zeros(4, np.int64), 127.0, xy, ia, ib)
     assert score[0] == 1.0  # aligned

@@ -80,10 +80,13 @@ class Encoder(nn.Module):
 
 
 class Head(nn.Sequential):
-    """CBR 1×1 (width → width) → conv 3×3 (width → C) + BN, no ReLU."""
+    """CBR 1×1 (width → width) → conv 3×3 (width → C) + BN, no ReLU (official); with
+    ``output_bn=False`` the last conv is a plain biased conv (its scale is free to grow, which makes
+    short trainings converge much faster on the 255-scale targets)."""
 
-    def __init__(self, width: int, cout: int):
-        super().__init__(ConvBNReLU(width, width, 1), ConvBNReLU(width, cout, 3, relu=False))
+    def __init__(self, width: int, cout: int, output_bn: bool = True):
+        last = ConvBNReLU(width, cout, 3, relu=False) if output_bn else nn.Conv2d(width, cout, 3, 1, 1)
+        super().__init__(ConvBNReLU(width, width, 1), last)
 
 
 class Decoder(nn.Module):
@@ -96,13 +99,13 @@ class Decoder(nn.Module):
     """
 
     def __init__(self, in_channels: Sequence[int], width: int, head_channels: Sequence[int],
-                 skips: bool, cross_channels: int = 0):
+                 skips: bool, cross_channels: int = 0, output_bn: bool = True):
         super().__init__()
         coarse_first = list(in_channels)[::-1]
         self.lateral = nn.ModuleList(ConvBNReLU(c, width, 1, relu=False) for c in coarse_first)
         self.up = nn.ModuleList(ConvBNReLU(width, width, 1, relu=False) for _ in coarse_first[1:])
         self.heads = nn.ModuleList(
-            nn.ModuleList(Head(width, c) for c in head_channels) for _ in coarse_first)
+            nn.ModuleList(Head(width, c, output_bn) for c in head_channels) for _ in coarse_first)
         self.has_skips = skips
         if skips:
             self.skip1 = nn.ModuleList(ConvBNReLU(c, c, 1) for c in coarse_first)

@@ -36,7 +36,9 @@ class DetectorConfig:
     output has ``4 * width`` channels); ``stem_width``: stem output channels (also the width of the
     cross-stage ``cross_conv`` that feeds the next stage); ``decoder_width``: channels of the decoder
     units and of the heads' hidden layer. ``coarse_to_fine``: the last stage is supervised with the
-    sharper label levels 1..4 instead of 0..3 (method §5.2). Loss weights: ``lambda_2d`` on the
+    sharper label levels 1..4 instead of 0..3 (method §5.2). ``head_bn``: the heads' last conv is
+    followed by BN as in the official code; ``False`` drops it (faster convergence of short runs,
+    docs/networks.md). Loss weights: ``lambda_2d`` on the
     heatmap/PAF-xy MSE, ``lambda_2d * z_scale`` on the PAF-z MSE, ``lambda_depth`` on the root-depth
     L1; ``ohkm_topk`` = (keypoint, PAF-xy, PAF-z) channels kept by OHKM at the finest unit.
     """
@@ -47,6 +49,7 @@ class DetectorConfig:
     stem_width: int = 64
     decoder_width: int = 256
     coarse_to_fine: bool = True
+    head_bn: bool = True
     lambda_2d: float = 0.1
     z_scale: float = 50.0
     lambda_depth: float = 10.0
@@ -75,8 +78,9 @@ class ReasonerConfig:
     (4,)). ω ramps linearly from 0 to ``omega_max`` over the first ``omega_ramp_fraction`` of training.
     ``lambda_*_occ`` weight the decoder output *before* the residual against occluded-only maps,
     ``lambda_*_all`` the residual-added output against all-joint maps; PAF-z MSEs get ``× z_scale``.
-    ``teacher_input``: which ground-truth subset the teacher reads (``"all"`` as in the code, or
-    ``"occ"`` as suggested by the supplement's Fig. 4).
+    ``head_bn`` as in :class:`DetectorConfig`. ``teacher_input``: which ground-truth subset the
+    teacher reads (``"all"`` as in the code, or ``"occ"`` as suggested by the supplement's Fig. 4);
+    ``teacher_level``: its label level (3 in the code).
     """
 
     kind: Literal["dsed", "hg"] = "dsed"
@@ -85,6 +89,7 @@ class ReasonerConfig:
     widths: tuple[int, int, int, int] = (57, 128, 256, 512)
     decoder_width: int = 256
     coarse_to_fine: bool = True
+    head_bn: bool = True
     supervised_blocks: tuple[int, ...] = (1, 2, 3, 4)
     omega_max: float = 1.0
     omega_ramp_fraction: float = 0.25

@@ -49,7 +49,7 @@ class Detector(nn.Module):
             last = s == cfg.stages - 1
             self.encoders.append(enc)
             self.decoders.append(Decoder(enc.out_channels, cfg.decoder_width, heads, skips=not last,
-                                         cross_channels=cfg.stem_width))
+                                         cross_channels=cfg.stem_width, output_bn=cfg.head_bn))
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> DetectorOutput:

@@ -62,7 +62,8 @@ class DSED(nn.Module):
             if self.teachers is not None:
                 self.teachers.append(Encoder(c57, cfg.blocks, cfg.widths))
             self.decoders.append(Decoder(enc.out_channels, cfg.decoder_width, heads,
-                                         skips=s < cfg.stages - 1, cross_channels=c57))
+                                         skips=s < cfg.stages - 1, cross_channels=c57,
+                                         output_bn=cfg.head_bn))
         init_weights(self)
 
     @property

@@ -125,3 +125,64 @@ def gt_root_depth_maps(scene: Scene, stride: int = 4, radius: int = 2) -> np.nda
             disk = (rr - r) ** 2 + (cc - c) ** 2 <= radius**2
             out[m][disk] = scene.joints_3d[n, j, 2] / 10.0 / scene.focal_net
     return out
+
+
+def grid_scene(rng, rows: int, cols: int, z_mm: float = 9000.0, net_w: int = 832, net_h: int = 512,
+               focal_net: float = 650.0) -> Scene:
+    """``rows x cols`` people on a regular image grid (pelvis at the cell centre), all at depth ≈ z."""
+    people = []
+    for r in range(rows):
+        for c in range(cols):
+            p = random_person(rng)
+            yaw = rng.uniform(-np.pi, np.pi)
+            cy_, sy_ = np.cos(yaw), np.sin(yaw)
+            p = p @ np.array([[cy_, 0, -sy_], [0, 1, 0], [sy_, 0, cy_]]).T
+            z = z_mm + rng.uniform(-300, 300)
+            u, v = (c + 0.5) * net_w / cols, (r + 0.5) * net_h / rows
+            p[:, 2] += z
+            p[:, 0] += (u - net_w / 2) * z / focal_net
+            p[:, 1] += (v - net_h / 2) * z / focal_net
+            people.append(p)
+    j3 = np.array(people)
+    j2 = np.stack([focal_net * j3[..., 0] / j3[..., 2] + net_w / 2,
+                   focal_net * j3[..., 1] / j3[..., 2] + net_h / 2], -1)
+    inside = (j2[..., 0] >= 0) & (j2[..., 0] < net_w) & (j2[..., 1] >= 0) & (j2[..., 1] < net_h)
+    return Scene(j2, j3, np.where(inside, 2, 0), float(focal_net), net_w, net_h)
+
+
+def roundtrip_errors(scene: Scene, poses, stride: int = 4, match_px: float = 8.0) -> dict:
+    """Compare decoded ``poses`` (network-input px / mm) with the scene's ground truth.
+
+    GT people count as "in view" if their pelvis is labelled and lies at least one output pixel inside
+    the map (border pixels cannot be NMS peaks). Predictions are matched to GT greedily by pelvis
+    distance (< ``match_px`` network px). Returns per-joint 2D errors (network-input px), root-relative
+    3D errors (mm) over detected labelled joints, relative root-depth errors, and counts.
+    """
+    root = MPI15.root
+    pel = scene.joints_net[:, root]
+    lo, hi_w, hi_h = stride, scene.net_w - stride, scene.net_h - stride
+    in_view = ((scene.visibility[:, root] >= 1) & (pel[:, 0] >= lo) & (pel[:, 0] < hi_w)
+               & (pel[:, 1] >= lo) & (pel[:, 1] < hi_h))
+    out = {"n_gt": int(in_view.sum()), "n_found": 0, "n_pred": len(poses), "err2d": [], "err3d": [],
+           "root_rel": [], "joints_labelled": 0, "joints_detected": 0}
+    taken = set()
+    pred_pel = poses.joints_net[:, root]
+    for g in np.flatnonzero(in_view):
+        d = np.linalg.norm(pred_pel - pel[g], axis=1) if len(poses) else np.zeros(0)
+        cand = [i for i in np.argsort(d) if d[i] < match_px and i not in taken]
+        if not cand:
+            continue
+        i = cand[0]
+        taken.add(i)
+        out["n_found"] += 1
+        lab = scene.visibility[g] >= 1
+        ok = lab & poses.detected[i]
+        out["joints_labelled"] += int(lab.sum())
+        out["joints_detected"] += int(ok.sum())
+        out["err2d"] += list(np.linalg.norm(poses.joints_net[i] - scene.joints_net[g], axis=1)[ok])
+        rel_gt = scene.joints_3d[g] - scene.joints_3d[g, root]
+        rel_pr = poses.joints_3d[i] - poses.joints_3d[i, root]
+        out["err3d"] += list(np.linalg.norm(rel_pr - rel_gt, axis=1)[ok])
+        zg = scene.joints_3d[g, root, 2]
+        out["root_rel"].append(abs(poses.root_depth_mm[i] - zg) / zg)
+    return out

@@ -14,9 +14,10 @@ def test_peaks_subpixel_threshold_border_and_order():
     heat[0] = 0.9 * gauss(20, 30, 10.3, 7.8, 1.0) + 0.6 * gauss(20, 30, 22.6, 12.2, 1.0)
     heat[0, 0, 5] = 1.0  # border pixel: excluded
     heat[1] = 0.15 * gauss(20, 30, 5.0, 5.0, 1.0)  # below threshold
-    heat[1, 10, 10] = heat[1, 10, 11] = 0.5  # plateau: not a strict maximum
+    heat[1, 10, 10] = heat[1, 10, 11] = 0.5  # plateau: exactly one peak
     pk = find_peaks(heat, 0.2, radius=3)
-    assert list(pk.start) == [0, 2, 2]
+    assert list(pk.start) == [0, 2, 3]
+    np.testing.assert_allclose(pk.xy[2], (11.0, 10.5), atol=0.01)  # ≈ mean of the two plateau pixels
     np.testing.assert_allclose(pk.xy[0], (10.3, 7.8), atol=0.01)
     np.testing.assert_allclose(pk.xy[1], (22.6, 12.2), atol=0.01)
     assert pk.score[0] > pk.score[1]

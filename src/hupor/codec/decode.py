@@ -68,7 +68,7 @@ def decode_maps(skeleton: Skeleton, cparams: CodecParams, maps57, root_depth, le
 
     peak = cparams.heatmap_peak
     pk = find_peaks(maps[:nj], params.peak_threshold * peak, params.refine_radius, params.max_peaks)
-    pk.score = pk.score / peak
+    pk.score = np.clip(pk.score / peak, 0.0, 1.0)  # scores in [0, 1]
     limbs = np.asarray(skeleton.limbs, dtype=np.int64)
     limb, ia, ib, offsets = candidate_pairs(pk, limbs)
     score, length = pair_scores(maps, nj + 3 * limb, cparams.paf_scale, pk.xy, ia, ib,

@@ -27,8 +27,10 @@ class Peaks:
 def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: int = 127) -> Peaks:
     """Peaks of ``heat`` (J, h, w), any positive scale; ``threshold`` is in the map's own scale.
 
-    A peak is an interior pixel above ``threshold`` and strictly greater than its 8 neighbours (border
-    pixels are excluded). Its position is the value-weighted mean pixel (positive values only) in a
+    A peak is an interior pixel above ``threshold`` and greater than its 8 neighbours (border pixels
+    are excluded); ties are broken in raster order (strictly greater than the 4 neighbours before it,
+    ≥ the 4 after it), so a plateau — e.g. a Gaussian centred exactly on a pixel corner — gives one
+    peak, where the official strict rule gives none. Its position is the value-weighted mean pixel (positive values only) in a
     ``(2·radius+1)²`` window clipped to the map, + 0.5. At most ``max_peaks`` per channel (best first).
     Scores are raw map values (the caller normalises).
     """
@@ -39,8 +41,10 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
     flat = (jj * h + rr) * w + cc
     v = flat_map[flat]
     is_max = np.ones(flat.shape, dtype=bool)
-    for off in (-w - 1, -w, -w + 1, -1, 1, w - 1, w, w + 1):
+    for off in (-w - 1, -w, -w + 1, -1):  # strictly above the neighbours before it (raster order)
         is_max &= v > flat_map[flat + off]
+    for off in (1, w - 1, w, w + 1):  # at least the ones after it: a plateau yields one peak
+        is_max &= v >= flat_map[flat + off]
     jj, rr, cc, v = jj[is_max], rr[is_max], cc[is_max], v[is_max]
     order = np.lexsort((-v, jj))
     jj, rr, cc, v = jj[order], rr[order], cc[order], v[order]

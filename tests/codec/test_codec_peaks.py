@@ -21,7 +21,7 @@ def test_peaks_subpixel_threshold_border_and_order():
     np.testing.assert_allclose(pk.xy[0], (10.3, 7.8), atol=0.01)
     np.testing.assert_allclose(pk.xy[1], (22.6, 12.2), atol=0.01)
     assert pk.score[0] > pk.score[1]
-    assert len(find_peaks(heat, 0.2, radius=3, max_peaks=1).channel) == 1
+    assert list(find_peaks(heat, 0.2, radius=3, max_peaks=1).start) == [0, 1, 2]
     empty = find_peaks(np.zeros((3, 8, 8), np.float32), 0.2)
     assert empty.xy.shape == (0, 2) and list(empty.start) == [0, 0, 0, 0]
 

@@ -1,0 +1,112 @@
+"""COCO and CrowdPose keypoint AP (OKS) through faster-coco-eval (data-and-eval.md §3).
+
+COCO: ``COCOeval_faster(gt, dt, "keypoints", kpt_oks_sigmas=<17 COCO sigmas>, use_area=True)``;
+CrowdPose: ``"keypoints_crowd"`` with the 14 CrowdPose sigmas and ``use_area=False`` (OKS scale
+0.53·w·h), giving AP easy / medium / hard by ``crowdIndex`` (< 0.2, < 0.8, ≥ 0.8). faster-coco-eval
+reproduces pycocotools / xtcocotools / crowdposetools exactly (checked on §5.5 and §5.6).
+hupor predictions are MPI15: COCO's face joints (nose, eyes, ears) are not predicted and are written
+as (0, 0) with score 0, so they count as misses for every labelled face keypoint.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+
+import numpy as np
+
+from ..errors import HuporError
+from ..skeleton import COCO17, CROWDPOSE14, from_mpi15
+
+log = logging.getLogger(__name__)
+
+STAT_NAMES = {
+    "coco": ("AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl"),
+    "crowdpose": ("AP", "AP50", "AP75", "AR", "AR50", "AR75", "AP_easy", "AP_medium", "AP_hard"),
+}
+JOINT_SETS = {"coco": COCO17, "crowdpose": CROWDPOSE14}
+
+
+def _check_gt(gt, kind: str, where: str) -> dict:
+    if not isinstance(gt, dict) or not isinstance(gt.get("images"), list) or not isinstance(gt.get("annotations"), list):
+        raise HuporError(f"{where}: not a COCO-style keypoint json (needs 'images' and 'annotations' lists)")
+    n = 3 * JOINT_SETS[kind].num_joints
+    for k, a in enumerate(gt["annotations"]):
+        kp = a.get("keypoints") if isinstance(a, dict) else None
+        if not isinstance(kp, list) or len(kp) != n:
+            got = len(kp) if isinstance(kp, list) else "none"
+            raise HuporError(f"{where}: annotations[{k}].keypoints: expected {n} numbers for {kind}, got {got}")
+        for key in ("image_id", "bbox"):
+            if key not in a:
+                raise HuporError(f"{where}: annotations[{k}]: missing field {key!r}")
+    if kind == "crowdpose":
+        for i, img in enumerate(gt["images"]):
+            if "crowdIndex" not in img:
+                raise HuporError(f"{where}: images[{i}]: missing field 'crowdIndex' (CrowdPose json)")
+    gt = copy.deepcopy(gt)
+    gt.setdefault("categories", [{"id": 1, "name": "person"}])
+    for a in gt["annotations"]:
+        a.setdefault("category_id", 1)
+        a.setdefault("iscrowd", 0)
+        a.setdefault("num_keypoints", int(sum(1 for v in a["keypoints"][2::3] if v > 0)))
+    return gt
+
+
+def keypoint_ap(gt: dict, detections: list[dict], kind: str = "coco", where: str = "<gt>") -> dict:
+    """AP statistics (dict name → value) of ``detections`` (COCO result dicts: ``image_id``,
+    ``category_id``, ``keypoints`` [x, y, s] * K, ``score``) against the COCO-style ``gt`` dict.
+
+    No detection at all gives every statistic 0.0 (documented zero; the toolkits refuse an empty list).
+    """
+    from faster_coco_eval import COCO, COCOeval_faster
+
+    if kind not in STAT_NAMES:
+        raise HuporError(f"unknown keypoint AP protocol {kind!r}; known: coco, crowdpose")
+    gt = _check_gt(gt, kind, where)
+    names = STAT_NAMES[kind]
+    if not detections:
+        return {n: 0.0 for n in names}
+    js = JOINT_SETS[kind]
+    for i, d in enumerate(detections):
+        if len(d.get("keypoints", ())) != 3 * js.num_joints or not np.isfinite(d["keypoints"]).all():
+            raise HuporError(f"detections[{i}]: keypoints must be {3 * js.num_joints} finite numbers")
+    G = COCO(gt)
+    D = G.loadRes(copy.deepcopy(detections))
+    iou = "keypoints" if kind == "coco" else "keypoints_crowd"
+    E = COCOeval_faster(G, D, iou, kpt_oks_sigmas=list(js.sigmas), use_area=(kind == "coco"),
+                        print_function=log.debug)
+    E.evaluate()
+    E.accumulate()
+    E.summarize()
+    return {n: float(v) for n, v in zip(names, E.stats)}
+
+
+def detections_from_predictions(preds, gt: dict, kind: str = "coco") -> tuple[list[dict], list[str]]:
+    """hupor :class:`~hupor.eval.predictions.PredImage` list → COCO result dicts for ``gt``'s images
+    (matched by file name tail). Returns (detections, notes)."""
+    from .predictions import match_paths
+
+    js = JOINT_SETS[kind]
+    images = gt.get("images", []) if isinstance(gt, dict) else []
+    pairs, unmatched = match_paths([str(im.get("file_name", "")) for im in images], [p.path for p in preds])
+    notes = []
+    if preds and not pairs:
+        raise HuporError(f"no prediction matches a ground-truth image (prediction {preds[0].path!r}, "
+                         f"ground truth {images[0].get('file_name') if images else 'none'!r})")
+    if unmatched:
+        notes.append(f"{len(unmatched)} prediction images have no ground truth and were ignored")
+    dets = []
+    for k, g in pairs.items():
+        p = preds[k]
+        if p.joints_2d.shape[0] and p.joints_2d.shape[1] != 15:
+            raise HuporError(f"{p.path}: expected 15 MPI15 joints, got {p.joints_2d.shape[1]}")
+        for i in range(p.joints_2d.shape[0]):
+            xy = from_mpi15(p.joints_2d[i], js)
+            s = from_mpi15(p.joint_scores[i][:, None], js)[:, 0]
+            ok = np.isfinite(xy).all(-1)
+            s = np.where(ok & np.isfinite(s), np.clip(s, 0.0, None), 0.0)
+            xy = np.where(ok[:, None], xy, 0.0)
+            kp = np.concatenate([xy, s[:, None]], 1).reshape(-1)
+            dets.append({"image_id": images[g]["id"], "category_id": 1, "keypoints": kp.tolist(),
+                         "score": float(p.scores[i])})
+    return dets, notes

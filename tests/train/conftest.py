@@ -37,7 +37,7 @@ def make_records(folder, n_images=4, seed=0, width=120, height=80) -> str:
         for p in range(n):
             centre = np.array([30 + 60 * p + rng.uniform(-5, 5), 40 + rng.uniform(-3, 3)])
             j2[p] = centre + template
-            z = 3000.0 + 500 * p + rng.uniform(0, 300, size=15)
+            z = 3000.0 + 500 * p + rng.uniform(0, 60, size=15)
             j3[p] = np.concatenate([(j2[p] - K.cx) * z[:, None] / K.fx, z[:, None]], 1)
             for a, b in MPI15.limbs:
                 cv2.line(img, tuple(int(v) for v in j2[p, a]), tuple(int(v) for v in j2[p, b]), (255, 255, 255), 2)

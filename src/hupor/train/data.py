@@ -60,7 +60,8 @@ class StageData(L.LightningDataModule):
         world = self.trainer.world_size if self.trainer else 1
         sampler = MixedBatchSampler([len(g) for g in self.groups], self.batch_size, self.fractions,
                                     seed=self.seed, rank=rank, world_size=world)
-        return self._loader(ConcatDataset(self.groups), sampler)
+        dataset = self.groups[0] if len(self.groups) == 1 else ConcatDataset(self.groups)
+        return self._loader(dataset, sampler)
 
     def val_dataloader(self):
         if self.val is None:

@@ -114,16 +114,19 @@ class ReasonerModule(_StageModule):
         self.log("train/omega", omega, on_step=True, on_epoch=False, batch_size=len(batch["input"]))
         return terms["total"]
 
-    def validation_step(self, batch, batch_idx):
+    def evaluate(self, batch) -> dict:
+        """Student-path losses (ω = 0) plus the occluded-joint heatmap error of the model and of the
+        "copy the input" baseline against the finest "all" level (see :func:`occluded_heatmap_error`)."""
         out = self.reasoner(batch["input"], None, use_teacher=False)
         terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], 0.0, self.cfg.model.reasoner)
-        self._log_terms("val", terms, len(batch["input"]))
         fused = self.reasoner.fuse(out)
         err, base = occluded_heatmap_error(fused, batch["input"], batch["all"][:, -1], batch["occ"][:, -1],
                                            self.skeleton.num_joints)
-        self.log("val/occ_hm_err", err, on_step=False, on_epoch=True, batch_size=len(fused), sync_dist=True)
-        self.log("val/occ_hm_err_copy", base, on_step=False, on_epoch=True, batch_size=len(fused),
-                 sync_dist=True)
+        terms.pop("distill")
+        return {**terms, "occ_hm_err": err, "occ_hm_err_copy": base}
+
+    def validation_step(self, batch, batch_idx):
+        self._log_terms("val", self.evaluate(batch), len(batch["input"]))
 
 
 def occluded_heatmap_error(pred57: torch.Tensor, input57: torch.Tensor, all57: torch.Tensor,

@@ -54,7 +54,8 @@ def _loggers(out_dir: Path):
     return loggers
 
 
-def build_trainer(cfg: ExperimentConfig, stage: str, out_dir: Path, callbacks=(), max_steps: int | None = None):
+def build_trainer(cfg: ExperimentConfig, stage: str, out_dir: Path, callbacks=(), max_steps: int | None = None,
+                  validate: bool = True):
     """A ``lightning.Trainer`` for ``stage``: hardware from ``cfg.train``, checkpoints every
     ``checkpoint_every`` steps (atomic, ``weights_only`` loading), CSV logging, progress bar."""
     import lightning as L
@@ -74,7 +75,7 @@ def build_trainer(cfg: ExperimentConfig, stage: str, out_dir: Path, callbacks=()
         log_every_n_steps=t.log_every, enable_progress_bar=t.progress_bar, enable_model_summary=False,
         gradient_clip_val=sc.grad_clip or None, default_root_dir=str(out_dir), num_sanity_val_steps=0,
         val_check_interval=t.checkpoint_every if steps > 0 else None,
-        check_val_every_n_epoch=None if steps > 0 else 1, deterministic=False)
+        check_val_every_n_epoch=None if steps > 0 else 1, limit_val_batches=None if validate else 0)
 
 
 def save_stage_weights(path, cfg: ExperimentConfig, stage: str, net: torch.nn.Module) -> Path:
@@ -110,7 +111,7 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
     data = build_data(stage, cfg)
     module = MODULES[stage](cfg)
-    trainer = build_trainer(cfg, stage, out, callbacks, max_steps)
+    trainer = build_trainer(cfg, stage, out, callbacks, max_steps, validate=data.val is not None)
     if trainer.is_global_zero:
         write_text_atomic(out / "config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False))
     trainer.fit(module, datamodule=data, ckpt_path=str(ckpt_path) if ckpt_path else None, weights_only=True)

@@ -176,3 +176,28 @@ def test_eval_mupots_reader_errors(tmp_path, rng):
                    + ', "joints_3d_mm": [' + ",".join(["[NaN, NaN, NaN]"] * 15) + "]}]}")
     res = evaluate_mupots(gts, read_mupots_predictions(bad, gts))       # NaN 3D: matched, every joint a miss
     assert res.modes["matched"].pooled.matched == 1 and res.modes["matched"].pooled.pck == 0.0
+
+
+def test_eval_hupor_video_predictions_keyed_like_mupots_frames(tmp_path, rng):
+    from hupor.eval.predictions import read_predictions
+    truth = write_release(tmp_path / "gt", rng, seqs=(4,), frames=2)
+    frames = []
+    for f in range(2):
+        j2, j3 = truth[f"TS4/img_{f:06d}.jpg"][0]
+        frames.append({"format": "hupor-poses", "version": 1,
+                       "image": {"path": None, "width": 2048, "height": 2048, "frame": f},
+                       "persons": [{"score": 1.0, "joints_2d_px": j2[MPI_FROM_MUPOTS].tolist(),
+                                    "joints_3d_mm": j3[MPI_FROM_MUPOTS].tolist()}]})
+    doc = {"format": "hupor-poses-video", "version": 1,
+           "video": {"path": "/videos/TS4.mp4", "width": 2048, "height": 2048, "fps": 30.0, "num_frames": 2},
+           "frames": frames}
+    (tmp_path / "TS4.json").write_text(json.dumps(doc))
+    assert [p.path for p in read_predictions(tmp_path / "TS4.json")] == ["TS4/img_000000.jpg", "TS4/img_000001.jpg"]
+    gts, _ = read_gt(tmp_path / "gt")
+    res = evaluate_mupots(gts, read_mupots_predictions(tmp_path / "TS4.json", gts))
+    assert res.modes["all"].pooled.matched == 2 and res.modes["matched"].pooled.pck == pytest.approx(100.0)
+    frames[0]["image"]["frame"] = None
+    doc["video"]["path"] = None
+    (tmp_path / "TS4.json").write_text(json.dumps(doc))
+    with pytest.raises(HuporError, match="image.path' is missing or null"):
+        read_predictions(tmp_path / "TS4.json")

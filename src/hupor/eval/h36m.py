@@ -122,7 +122,6 @@ def evaluate_h36m(gt_3d, pred_3d, actions, root: int = ROOT) -> H36mResult:
 
 def _gt_frames(gt_path, subjects, stride, cameras):
     """(paths, gt 3D (F,17,3), gt pelvis 2D (F,2), actions) from the json release or canonical records."""
-    from ..camera import Intrinsics  # noqa: F401  (documented dependency of the projection below)
     from ..fileio import read_json
     from ..records import RecordSet
 

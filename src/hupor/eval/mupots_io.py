@@ -18,8 +18,8 @@ import numpy as np
 from ..errors import HuporError
 from ..fileio import read_json
 from ..records import RecordSet, from_smap
-from .mupots import GTFrame, PredFrame, Variant, get_variant
-from .mupots_frames import frames_from_records, mpi15_to_mupots
+from .mupots import GTFrame, Variant, get_variant
+from .mupots_frames import frames_from_records
 from .predictions import read_predictions
 
 log = logging.getLogger(__name__)
@@ -283,4 +283,4 @@ def read_mupots_predictions(path, gts: list[GTFrame], reproject: bool = True) ->
 
 
 __all__ = ["read_annot_mat", "read_occlusion_mat", "read_release_gt", "read_gt", "read_mupots_predictions",
-           "fit_intrinsics", "sequence_size", "PredFrame", "mpi15_to_mupots"]
+           "fit_intrinsics", "sequence_size"]

@@ -73,7 +73,7 @@ def _points(value, dims: int, num_joints: int, where: str) -> np.ndarray:
 def _image_key(img: dict, where: str) -> str:
     path = img.get("path")
     if not isinstance(path, str) or not path:
-        raise HuporError(f"{where}: missing field 'image.path'")
+        raise HuporError(f"{where}: field 'image.path' is missing or null (needed to match the ground truth)")
     frame = img.get("frame")
     p = PurePosixPath(path.replace("\\", "/"))
     if p.suffix.lower() in VIDEO_SUFFIXES and isinstance(frame, int):
@@ -136,7 +136,8 @@ def parse_document(d, where: str) -> list[PredImage]:
         for i, fr in enumerate(frames):
             if isinstance(fr, dict) and isinstance(video.get("path"), str):
                 img = dict(fr.get("image") or {})
-                img.setdefault("path", video["path"])
+                if not img.get("path"):
+                    img["path"] = video["path"]
                 if img.get("frame") is None:
                     img["frame"] = i
                 fr = dict(fr, image=img)

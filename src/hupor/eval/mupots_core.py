@@ -1,0 +1,149 @@
+"""MuPoTS-3D official building blocks (data-and-eval.md §2): constants, joint variants, identity
+matching, bone-length mapping, PCK/AUC, masked PCK and ordinal depth. Joint order: MuPoTS (see
+:mod:`hupor.eval.mupots`). Units: px for 2D, mm for 3D.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import HuporError
+from ..skeleton import MUPOTS17
+
+PCK_THRESHOLD_MM = 150.0
+AUC_THRESHOLDS_MM = tuple(float(t) for t in range(0, 151, 5))   # 31 values, 0 included
+MATCH_THRESHOLD_PX = 40.0
+UNMATCHED_MM = 100000.0
+ROOT = 14                                                      # pelvis, MuPoTS order
+MATCHING_JOINTS = tuple(range(1, 14))                          # neck .. l_ankle (1-based 2:14)
+SCORED_JOINTS = tuple(range(14))                               # head_top .. l_ankle (1-based 1:14)
+JOINT_GROUPS = {"head": (0,), "neck": (1,), "shoulder": (2, 5), "elbow": (3, 6), "wrist": (4, 7),
+                "hip": (8, 11), "knee": (9, 12), "ankle": (10, 13)}
+#: MuPoTS(first 15) joint i <- MPI15 joint MPI15_TO_MUPOTS15[i] (mupots_smap.m L123)
+MPI15_TO_MUPOTS15 = tuple(MUPOTS17.from_mpi15[:15])
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A joint variant of the protocol: parents ``o1`` and the bone traversal, 0-based."""
+
+    name: str
+    num_joints: int
+    parents: tuple[int, ...]
+    traversal: tuple[int, ...]
+
+
+#: Official kit: 17 joints, ``o1`` = [2,16,2,3,4,2,6,7,15,9,10,15,12,13,15,15,2] (1-based),
+#: traversal ``safe_traversal_order(2:end)`` = [16,2,1,17,3,...,14] (1-based).
+MUPOTS17_VARIANT = Variant("mupots17", 17, (1, 15, 1, 2, 3, 1, 5, 6, 14, 8, 9, 14, 11, 12, 14, 14, 1),
+                           (15, 1, 0, 16) + tuple(range(2, 14)))
+#: SMAP/HUPOR ``mupots_smap.m``: joints 1–15, ``o1(2) = 15`` (neck hangs off the pelvis),
+#: traversal [2, 1, 3, ..., 14] (1-based).
+SMAP15_VARIANT = Variant("smap15", 15, (1, 14, 1, 2, 3, 1, 5, 6, 14, 8, 9, 14, 11, 12, 14),
+                         (1, 0) + tuple(range(2, 14)))
+VARIANTS = {"mupots17": MUPOTS17_VARIANT, "smap15": SMAP15_VARIANT}
+
+
+def get_variant(name: str | Variant) -> Variant:
+    if isinstance(name, Variant):
+        return name
+    try:
+        return VARIANTS[name]
+    except KeyError:
+        raise HuporError(f"unknown MuPoTS joint variant {name!r}; known: {', '.join(VARIANTS)}") from None
+
+
+# -- the official building blocks ------------------------------------------------------------------
+
+def match_identities(gt_2d: np.ndarray, pred_2d: np.ndarray, threshold: float = MATCH_THRESHOLD_PX,
+                     joints=MATCHING_JOINTS) -> np.ndarray:
+    """``mpii_multiperson_get_identity_matching.m``: greedy over GT people in annotation order.
+
+    gt_2d (N, J, 2), pred_2d (P, J, 2) px. For each GT, every still-unused prediction scores the
+    number of matching joints with ``|dx| < thr and |dy| < thr`` whose predicted 2D is not exactly
+    (0, 0); the first argmax is taken if its score > 0. Returns (N,) prediction index or -1.
+    """
+    joints = list(joints)
+    g = np.asarray(gt_2d, dtype=np.float64)[:, joints]
+    p = np.asarray(pred_2d, dtype=np.float64)[:, joints]
+    n = g.shape[0]
+    match = np.full(n, -1, dtype=np.int64)
+    if n == 0 or p.shape[0] == 0:
+        return match
+    vis = ~((p[..., 0] == 0) & (p[..., 1] == 0))                                # (P, M)
+    d = np.abs(g[:, None] - p[None])                                            # (N, P, M, 2)
+    with np.errstate(invalid="ignore"):
+        close = (d[..., 0] < threshold) & (d[..., 1] < threshold) & vis[None]
+    score = close.sum(-1)                                                       # (N, P)
+    used = np.zeros(p.shape[0], dtype=bool)
+    for k in range(n):
+        s = np.where(used, -1, score[k])
+        j = int(np.argmax(s))
+        if s[j] > 0:
+            match[k] = j
+            used[j] = True
+    return match
+
+
+def map_to_gt_bone_lengths(pred: np.ndarray, gt: np.ndarray, variant: str | Variant = "mupots17") -> np.ndarray:
+    """``mpii_map_to_gt_bone_lengths.m``: give each predicted bone the GT bone's length.
+
+    pred, gt (..., J, 3) mm. Walks the variant's traversal; the root keeps its predicted position;
+    each bone keeps the direction of the *original* predicted bone. A zero-length predicted bone
+    gives NaN (MATLAB 0/0), which scores as a miss.
+    """
+    v = get_variant(variant)
+    pred = np.asarray(pred, dtype=np.float64)
+    gt = np.asarray(gt, dtype=np.float64)
+    out = pred.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j in v.traversal:
+            par = v.parents[j]
+            length = np.linalg.norm(gt[..., j, :] - gt[..., par, :], axis=-1, keepdims=True)
+            d = pred[..., j, :] - pred[..., par, :]
+            out[..., j, :] = out[..., par, :] + d * length / np.linalg.norm(d, axis=-1, keepdims=True)
+    return out
+
+
+def masked_pck_mpjpe(errors: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+    """``mpii_evaluate_multiperson_errors_visibility_mask.m`` over the given joints.
+
+    errors, mask (K, J). NaN → 160; ``PCK = 1 − #(E·M > 150) / ΣM`` (a fraction: 150 is a hit),
+    ``MPJPE = Σ E·M / ΣM`` (mm). Returns (nan, nan) when ΣM = 0.
+    """
+    e = np.where(np.isnan(errors), 160.0, np.asarray(errors, dtype=np.float64))
+    m = np.asarray(mask, dtype=np.float64)
+    em = e * m
+    total = m.sum()
+    if total == 0:
+        return float("nan"), float("nan")
+    return float(1.0 - np.count_nonzero(em > PCK_THRESHOLD_MM) / total), float(em.sum() / total)
+
+
+def pck_auc(errors: np.ndarray) -> tuple[float, float]:
+    """``mpii_compute_3d_pck.m`` over all entries of ``errors`` (K, J): PCK (%) with ``e < 150`` and
+    AUC (%) = mean PCK over thresholds 0:5:150 (strict ``<``, NaN = miss)."""
+    e = np.asarray(errors, dtype=np.float64)
+    if e.size == 0:
+        return float("nan"), float("nan")
+    with np.errstate(invalid="ignore"):
+        curve = [(e < t).mean() for t in AUC_THRESHOLDS_MM]
+        pck = (e < PCK_THRESHOLD_MM).mean()
+    return float(100.0 * pck), float(100.0 * np.mean(curve))
+
+
+def ordinal_depth_counts(gt_depth: np.ndarray, pred_depth: np.ndarray, tol_mm: float = 300.0) -> tuple[int, int]:
+    """SMAP ``cal_ordinal.m`` for one frame: (correct pairs, total pairs) of people by root depth (mm).
+
+    A pair is correct if the depth orders agree, or if both |ΔGT| and |Δpred| are below ``tol_mm``.
+    """
+    g = np.asarray(gt_depth, dtype=np.float64)
+    p = np.asarray(pred_depth, dtype=np.float64)
+    a, b = np.triu_indices(len(g), k=1)
+    if a.size == 0:
+        return 0, 0
+    dg, dp = g[b] - g[a], p[b] - p[a]
+    ok = (dg * dp > 0) | ((np.abs(dg) < tol_mm) & (np.abs(dp) < tol_mm))
+    return int(ok.sum()), int(a.size)

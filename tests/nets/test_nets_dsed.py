@@ -134,7 +134,7 @@ def test_supervised_blocks_switch():
     per_block2 = [float((s - t).detach().pow(2).mean()) for t, s in out.distill[1]]
     for blocks in [(1, 2, 3, 4), (4,), (1, 4), (2, 3)]:
         expect = sum(per_block[b - 1] + per_block2[b - 1] for b in blocks)
-        assert float(distill_loss(out, blocks)) == pytest.approx(expect, rel=1e-5)
+        assert distill_loss(out, blocks).item() == pytest.approx(expect, rel=1e-5)
     # S-1 only: no distillation gradient reaches the deeper student layers of stage 0
     dsed.zero_grad()
     distill_loss(out, (1,)).backward(retain_graph=True)

@@ -14,8 +14,8 @@ from .generate import generate, render_scene
 from .mocap import INSTALL_HINT, MotionLibrary, default_motion_dir, load_motion_library
 from .occlusion import label_joints, scene_record
 from .render import Rendering, render
-from .scene import Scene, SceneConfig, sample_scene
+from .scene import Scene, SceneConfig, assemble_scene, sample_scene
 
 __all__ = ["INSTALL_HINT", "MotionLibrary", "Rendering", "Scene", "SceneConfig", "SkeletonScenes",
-           "default_motion_dir", "generate", "label_joints", "load_motion_library", "render",
+           "assemble_scene", "default_motion_dir", "generate", "label_joints", "load_motion_library", "render",
            "render_scene", "sample_scene", "scene_record"]

@@ -22,8 +22,8 @@ PARTS = (
     ("head", 15, 15, 0.105, 0),
     ("neck", 0, 15, 0.055, 0),
     ("spine", 2, 0, 0.11, 1),
-    ("l_torso", 6, -3, 0.09, 1),   # -3: 0.85 l_shoulder + 0.15 neck
-    ("r_torso", 12, -9, 0.09, 1),  # -9: 0.85 r_shoulder + 0.15 neck
+    ("l_torso", 6, -3, 0.075, 1),   # -3: 0.8 l_shoulder + 0.2 neck
+    ("r_torso", 12, -9, 0.075, 1),  # -9: 0.8 r_shoulder + 0.2 neck
     ("l_upper_arm", 3, 4, 0.052, 1),
     ("l_forearm", 4, 5, 0.042, 4),
     ("l_hand", 5, 20, 0.045, 0),
@@ -115,7 +115,7 @@ def person_capsules(points: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, 
     b_idx = np.abs(_PART_B)
     b = pts[:, b_idx]
     mixed = _PART_B < 0
-    b[:, mixed] = 0.85 * b[:, mixed] + 0.15 * pts[:, [0]]
+    b[:, mixed] = 0.8 * b[:, mixed] + 0.2 * pts[:, [0]]
     radius = PART_RADIUS_M[None, :] * 1000.0 * np.asarray(scale, dtype=np.float64)[:, None]
     return a, b, radius
 

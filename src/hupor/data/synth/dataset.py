@@ -47,5 +47,5 @@ class SkeletonScenes(Dataset):
             i += self.length
         if not 0 <= i < self.length:
             raise IndexError(f"SkeletonScenes: index {i} out of range for length {self.length}")
-        scene = sample_scene(self.config, self.motion, self.seed, i)
+        scene = sample_scene(self.config, self.motion, self.seed, i, appearance=False)
         return scene_record(scene, self.config, f"synth://{self.seed}/{i}")

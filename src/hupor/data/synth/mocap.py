@@ -37,6 +37,9 @@ LINKS = ("root", "chest", "neck", "right_hip", "right_knee", "right_ankle", "rig
 PARENT = (-1, 0, 1, 0, 3, 4, 1, 6, 7, 0, 9, 10, 1, 12, 13)
 #: Column of each link's local rotation in a 44-float frame: quaternion start (spherical), angle
 #: (revolute, negative = index), or None (fixed).
+#: FK levels: (links, their parents) by tree depth from the root.
+_LEVELS = tuple((np.array(ls), np.array([PARENT[k] for k in ls]))
+                for ls in ((1, 3, 9), (2, 4, 6, 10, 12), (5, 7, 11, 13), (8, 14)))
 _SPHERICAL = {0: 4, 1: 8, 2: 12, 3: 16, 5: 21, 6: 25, 9: 30, 11: 35, 12: 39}
 _REVOLUTE = {4: 20, 7: 29, 10: 34, 13: 43}
 FRAME_WIDTH = 44
@@ -59,6 +62,13 @@ HEEL = (-0.0435, -0.0225, 0.0)
 TOE = (0.1335, -0.0225, 0.0)
 HAND = (0.0, -0.08, 0.0)
 SOLE_BELOW_ANKLE = 0.05  # m, bottom of the foot box below the ankle frame
+
+#: Points defined by a local offset in a link frame: (point index, link, local offset in m).
+_SURFACE = ((1, 2, HEAD_TOP), (15, 2, HEAD_CENTRE), (16, 11, HEEL), (17, 11, TOE), (18, 5, HEEL),
+            (19, 5, TOE), (20, 14, HAND), (21, 8, HAND))
+_SURFACE_POINTS = np.array([p for p, _, _ in _SURFACE])
+_SURFACE_LINKS = np.array([k for _, k, _ in _SURFACE])
+_SURFACE_LOCAL = np.array([o for _, _, o in _SURFACE], dtype=np.float64)
 
 #: Bone groups for per-person bone-length scaling: link index -> group.
 BONE_GROUPS = ("spine", "neck", "shoulder", "upper_arm", "forearm", "hip", "thigh", "shin")
@@ -139,6 +149,15 @@ def load_clip(path: Path) -> tuple[np.ndarray, str] | None:
     return frames, str(data.get("Loop", "none"))
 
 
+def rest_frame(root_height_m: float = 0.9) -> np.ndarray:
+    """A (44,) frame of the rest pose: standing straight, arms down, facing +x."""
+    f = np.zeros(FRAME_WIDTH)
+    f[0] = 1.0 / 30
+    f[2] = root_height_m
+    f[[4, 8, 12, 16, 21, 25, 30, 35, 39]] = 1.0
+    return f
+
+
 def forward_kinematics(frames: np.ndarray, offsets: np.ndarray, link_scale: np.ndarray | None = None,
                        rotations: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Humanoid FK, vectorised over frames.
@@ -158,10 +177,10 @@ def forward_kinematics(frames: np.ndarray, offsets: np.ndarray, link_scale: np.n
     rot = np.zeros((f, 15, 3, 3))
     pos[:, 0] = frames[:, 1:4]
     rot[:, 0] = local[:, 0]
-    for k in range(1, 15):
-        p = PARENT[k]
-        pos[:, k] = pos[:, p] + np.einsum("fij,fj->fi", rot[:, p], off[:, k])
-        rot[:, k] = rot[:, p] @ local[:, k]
+    for links, parents in _LEVELS:  # links of equal tree depth at once
+        rp = rot[:, parents]
+        pos[:, links] = pos[:, parents] + (rp @ off[:, links, :, None])[..., 0]
+        rot[:, links] = rp @ local[:, links]
     return pos, rot
 
 
@@ -186,17 +205,12 @@ def mpi15_points(pos: np.ndarray, rot: np.ndarray, point_scale: np.ndarray | Non
     f = pos.shape[0]
     s = np.ones(f) if point_scale is None else np.asarray(point_scale, dtype=np.float64)
 
-    def at(link, local):
-        return pos[:, link] + np.einsum("fij,j->fi", rot[:, link], np.asarray(local)) * s[:, None]
-
     out = np.empty((f, NUM_POINTS, 3))
     out[:, MPI15_FROM_LINK[:, 0]] = pos[:, MPI15_FROM_LINK[:, 1]]
-    out[:, 1] = at(2, HEAD_TOP)                 # head top
     out[:, 2] = 0.5 * (pos[:, 3] + pos[:, 9])   # pelvis = mid-hip
-    out[:, 15] = at(2, HEAD_CENTRE)
-    out[:, 16], out[:, 17] = at(11, HEEL), at(11, TOE)
-    out[:, 18], out[:, 19] = at(5, HEEL), at(5, TOE)
-    out[:, 20], out[:, 21] = at(13, HAND), at(7, HAND)
+    links = _SURFACE_LINKS
+    local = (rot[:, links] @ _SURFACE_LOCAL[None, :, :, None])[..., 0] * s[:, None, None]
+    out[:, _SURFACE_POINTS] = pos[:, links] + local
     return out
 
 
@@ -217,6 +231,15 @@ class MotionLibrary:
     offsets: np.ndarray
     rest_height_m: float
     frame_in_clip: np.ndarray
+
+    @property
+    def num_clips(self) -> int:
+        return len(self.clip_names)
+
+    def clip_starts_lengths(self) -> tuple[np.ndarray, np.ndarray]:
+        """First frame index (C,) and frame count (C,) of every clip."""
+        lengths = np.bincount(self.clip_of, minlength=self.num_clips)
+        return np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths
 
     @property
     def num_frames(self) -> int:
@@ -268,9 +291,7 @@ def _load_cached(directory: str, urdf: str | None) -> MotionLibrary:
         start += n
     if not all_frames:
         raise HuporError(f"motion folder {directory}: no 44-column humanoid clips; {INSTALL_HINT}")
-    rest = np.zeros((1, FRAME_WIDTH))
-    rest[0, [4, 8, 12, 16, 21, 25, 30, 35, 39]] = 1.0
-    pts = mpi15_points(*forward_kinematics(rest, offsets))[0]
+    pts = mpi15_points(*forward_kinematics(rest_frame()[None], offsets))[0]
     height = float(pts[1, 1] - (pts[8, 1] - SOLE_BELOW_ANKLE))
     frames = np.concatenate(all_frames)
     in_clip = np.concatenate([np.arange(len(fr)) for fr in all_frames])

@@ -4,11 +4,12 @@ For every joint a few rays are cast from the camera: through its projection and,
 ``label_radius_px > 0``, through four points ``label_radius_px`` to its left, right, top and bottom.
 Each ray finds the front-most surface of the scene's capsules and boxes (the renderer's geometry):
 
-* *visible vote*: the surface belongs to the joint's person, to a body part next to the joint
-  (:data:`.body.JOINT_PARTS`) and lies at most ``visible_margin_mm`` in front of the joint;
+* *visible vote*: the surface belongs to the joint's person and lies at most ``visible_margin_mm``
+  in front of the joint when it is a body part next to the joint (:data:`.body.JOINT_PARTS`), or
+  at most ``self_margin_mm`` for any other own part (a part the joint touches, e.g. an elbow
+  resting against the torso);
 * *occluded vote* (the surface lies in front of the joint, ``Z_hit < Z_joint``): cause ``person``
-  (another person), ``object`` (an occluder) or ``self`` (another part of the same person, or an
-  adjacent part more than the margin in front);
+  (another person), ``object`` (an occluder) or ``self`` (an own part beyond those margins);
 * no vote (the ray passes beside the joint and hits something behind it, or nothing).
 
 A joint is visible (v = 2) unless occluded votes outnumber or tie visible ones, then v = 1 with the
@@ -88,7 +89,7 @@ def label_joints(scene: Scene, cfg: SceneConfig) -> tuple[np.ndarray, np.ndarray
     zj = j3[pi, ji, 2][:, None]
     own = owner == pi[:, None]
     near_part = JOINT_PARTS[ji[:, None], np.maximum(part, 0)] & (part >= 0)
-    v_vis = own & near_part & (depth >= zj - cfg.visible_margin_mm)
+    v_vis = own & (depth >= zj - np.where(near_part, cfg.visible_margin_mm, cfg.self_margin_mm))
     front = depth < zj
     votes = np.stack([front & (owner >= 0) & ~own, front & (owner == -2), front & own & ~v_vis], axis=-1)
     n_occ = votes.sum(axis=(1, 2))

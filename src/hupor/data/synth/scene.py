@@ -30,7 +30,7 @@ class SceneConfig:
     overlap_fraction: fraction of scenes where people are deliberately placed behind one another.
     pitch: aimed at hip height 3–8 m ahead, plus N(0, 3°), clipped to pitch_range_deg (down > 0).
     border_margin: pelvis image positions range over ``[-m, 1 + m] * width`` (truncation).
-    visible_margin_mm / label_radius_px: occlusion-label rule (see docs/synth.md).
+    visible_margin_mm / self_margin_mm / label_radius_px: occlusion-label rule (docs/synth.md).
     """
 
     width: int = 832
@@ -54,6 +54,7 @@ class SceneConfig:
     mirror_prob: float = 0.5
     interpolate: bool = True
     visible_margin_mm: float = 150.0
+    self_margin_mm: float = 60.0
     label_radius_px: float = 1.0
 
     def __post_init__(self):
@@ -133,30 +134,24 @@ def _place_people(cfg: SceneConfig, rng: np.random.Generator, n: int, K: Intrins
     return np.array(placed, dtype=np.float64).reshape(-1, 2)
 
 
-def _occluders(cfg: SceneConfig, rng: np.random.Generator, ground: np.ndarray, cam_h: float, R: np.ndarray):
-    """Pillars (capsules a, b, r) and boxes (centre, axes, half) in the camera frame, plus colours."""
+def _occluders(cfg: SceneConfig, rng: np.random.Generator, ground: np.ndarray) -> tuple[list, list]:
+    """Occluders between the camera and people, in level-frame ground coordinates (mm):
+    pillars ``(x, z, radius, height)`` and boxes ``(x, z, half (3,), yaw)``."""
     pillars, boxes = [], []
     if ground.shape[0] == 0 or rng.random() >= cfg.occluder_prob:
         return pillars, boxes
     for _ in range(int(rng.integers(1, cfg.max_occluders + 1))):
         tx, tz = ground[rng.integers(ground.shape[0])]
-        if tz - 700.0 < 1200.0:
+        near = max(1200.0, 0.3 * tz)
+        if tz - 700.0 < near:
             continue
-        z = rng.uniform(1200.0, tz - 700.0)
+        z = rng.uniform(near, tz - 700.0)
         x = tx * z / tz + rng.uniform(-350.0, 350.0)
-        colour = rng.uniform(0.15, 0.9, size=3)
         if rng.random() < cfg.pillar_fraction:
-            r = rng.uniform(120.0, 350.0)
-            a = R @ np.array([x, cam_h + r, z])
-            b = R @ np.array([x, cam_h - rng.uniform(2500.0, 6000.0), z])
-            pillars.append((a, b, r, colour))
+            pillars.append((x, z, rng.uniform(120.0, 350.0), rng.uniform(2500.0, 6000.0)))
         else:
             half = np.array([rng.uniform(200.0, 750.0), rng.uniform(200.0, 700.0), rng.uniform(150.0, 500.0)])
-            yaw = rng.uniform(-np.pi / 4, np.pi / 4)
-            c, s = np.cos(yaw), np.sin(yaw)
-            axes_level = np.array([[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]])  # rows
-            centre = R @ np.array([x, cam_h - half[1], z])
-            boxes.append((centre, axes_level @ R.T, half, colour))
+            boxes.append((x, z, half, rng.uniform(-np.pi / 4, np.pi / 4)))
     return pillars, boxes
 
 
@@ -174,8 +169,69 @@ def _clothing(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.clip(mats[:, PART_MATERIAL], 0.0, 1.0)
 
 
-def sample_scene(cfg: SceneConfig, motion: MotionLibrary, seed: int, index: int) -> Scene:
-    """Sample scene ``index`` of dataset ``seed`` (deterministic)."""
+def assemble_scene(width: int, height: int, intrinsics: Intrinsics, camera_height: float, pitch: float,
+                   body: np.ndarray, scale: np.ndarray, ground: np.ndarray, pillars=(), boxes=(),
+                   appearance: np.random.Generator | None = None, meta: dict | None = None) -> Scene:
+    """Build a scene from its parts (also handy for hand-made test and demo scenes).
+
+    body: (N, NUM_POINTS, 3) people in the body frame (mm, origin on the ground below the pelvis);
+    scale: (N,) person scales; ground: (N, 2) level-frame (X, Z) mm of each person; camera_height
+    (mm) and pitch (radians, looking down > 0). pillars: ``(x, z, radius, height)``; boxes:
+    ``(x, z, half (3,) mm, yaw rad)`` standing on the ground. ``appearance``: generator for colours
+    and background (None: no colours, no background; enough for labels).
+    """
+    R = _pitch_matrix(pitch)
+    body = np.asarray(body, dtype=np.float64)
+    n = body.shape[0]
+    ground = np.asarray(ground, dtype=np.float64).reshape(n, 2)
+    level = body + np.stack([ground[:, 0], np.full(n, camera_height), ground[:, 1]], axis=1)[:, None, :]
+    points = level @ R.T
+    a, b, r = person_capsules(points, scale)
+    np_ = len(pillars)
+    pa = np.array([[x, camera_height + rad, z] for x, z, rad, _ in pillars]).reshape(-1, 3) @ R.T
+    pb = np.array([[x, camera_height - h, z] for x, z, _, h in pillars]).reshape(-1, 3) @ R.T
+    centres, axes, halves = [], [], []
+    for x, z, half, yaw in boxes:
+        c, s_ = np.cos(yaw), np.sin(yaw)
+        axes.append(np.array([[c, 0.0, -s_], [0.0, 1.0, 0.0], [s_, 0.0, c]]) @ R.T)  # rows: box axes
+        centres.append(R @ np.array([x, camera_height - half[1], z]))
+        halves.append(np.asarray(half, dtype=np.float64))
+    nb = len(centres)
+    if appearance is not None:
+        colour = _clothing(appearance, n).reshape(-1, 3)
+        obj_colour = appearance.uniform(0.15, 0.9, size=(np_ + nb, 3))
+        background = {
+            "floor": appearance.uniform(0.2, 0.8, size=(2, 3)), "tile_mm": float(appearance.uniform(400.0, 1500.0)),
+            "wall": appearance.uniform(0.25, 0.9, size=(2, 3)), "wall_mm": float(appearance.uniform(12000.0, 25000.0)),
+            "stripe_mm": float(appearance.uniform(150.0, 900.0)), "light": _light(appearance),
+            "texture_seed": int(appearance.integers(2 ** 31)),
+        }
+    else:
+        colour, obj_colour, background = np.zeros((n * a.shape[1], 3)), np.zeros((np_ + nb, 3)), {}
+    prims = Primitives(
+        a=np.concatenate([a.reshape(-1, 3), pa]),
+        b=np.concatenate([b.reshape(-1, 3), pb]),
+        radius=np.concatenate([r.reshape(-1), [p[2] for p in pillars]]),
+        owner=np.concatenate([np.repeat(np.arange(n), a.shape[1]), np.full(np_, -2)]).astype(np.int64),
+        part=np.concatenate([np.tile(np.arange(a.shape[1]), n), np.full(np_, -1)]).astype(np.int64),
+        colour=np.concatenate([colour, obj_colour[:np_]]),
+        box_centre=np.array(centres).reshape(-1, 3),
+        box_axes=np.array(axes).reshape(-1, 3, 3),
+        box_half=np.array(halves).reshape(-1, 3),
+        box_colour=obj_colour[np_:],
+    )
+    return Scene(width, height, intrinsics, R, float(camera_height), points, np.asarray(scale, dtype=np.float64),
+                 prims, background, dict(meta or {}))
+
+
+def sample_scene(cfg: SceneConfig, motion: MotionLibrary, seed: int, index: int,
+                 appearance: bool = True) -> Scene:
+    """Sample scene ``index`` of dataset ``seed`` (deterministic).
+
+    The geometry (camera, people, occluders) comes from ``scene_rng(seed, index)``, the appearance
+    (colours, background) from a second stream, so ``appearance=False`` (skeleton-only use: colours
+    zero, no background) gives exactly the same geometry and labels as a rendered scene.
+    """
     rng = scene_rng(seed, index)
     W, H = cfg.width, cfg.height
     f = W * rng.uniform(*cfg.focal_range)
@@ -185,41 +241,16 @@ def sample_scene(cfg: SceneConfig, motion: MotionLibrary, seed: int, index: int)
     # aim roughly at hip height a few metres away, then jitter; clipped to the configured range
     aim = np.degrees(np.arctan2(cam_h - 1000.0, rng.uniform(3000.0, 8000.0))) + rng.normal(0.0, 3.0)
     pitch = np.radians(np.clip(aim, *cfg.pitch_range_deg))
-    R = _pitch_matrix(pitch)
     n_want = int(rng.integers(cfg.min_people, cfg.max_people + 1))
     ground = _place_people(cfg, rng, n_want, K)
-    n = ground.shape[0]
-    body, scale, frame_index = sample_poses(motion, rng, n, cfg.augment())
-    level = body + np.stack([ground[:, 0], np.full(n, cam_h), ground[:, 1]], axis=1)[:, None, :]
-    points = level @ R.T
-    pillars, boxes = _occluders(cfg, rng, ground, cam_h, R)
-    a, b, r = person_capsules(points, scale)
-    colour = _clothing(rng, n)
-    pa = np.array([p[0] for p in pillars]).reshape(-1, 3)
-    pb = np.array([p[1] for p in pillars]).reshape(-1, 3)
-    prims = Primitives(
-        a=np.concatenate([a.reshape(-1, 3), pa]),
-        b=np.concatenate([b.reshape(-1, 3), pb]),
-        radius=np.concatenate([r.reshape(-1), [p[2] for p in pillars]]),
-        owner=np.concatenate([np.repeat(np.arange(n), a.shape[1]), np.full(len(pillars), -2)]).astype(np.int64),
-        part=np.concatenate([np.tile(np.arange(a.shape[1]), n), np.full(len(pillars), -1)]).astype(np.int64),
-        colour=np.concatenate([colour.reshape(-1, 3), np.array([p[3] for p in pillars]).reshape(-1, 3)]),
-        box_centre=np.array([q[0] for q in boxes]).reshape(-1, 3),
-        box_axes=np.array([q[1] for q in boxes]).reshape(-1, 3, 3),
-        box_half=np.array([q[2] for q in boxes]).reshape(-1, 3),
-        box_colour=np.array([q[3] for q in boxes]).reshape(-1, 3),
-    )
-    background = {
-        "floor": rng.uniform(0.2, 0.8, size=(2, 3)), "tile_mm": float(rng.uniform(400.0, 1500.0)),
-        "wall": rng.uniform(0.25, 0.9, size=(2, 3)), "wall_mm": float(rng.uniform(12000.0, 25000.0)),
-        "stripe_mm": float(rng.uniform(150.0, 900.0)), "light": _light(rng),
-        "texture_seed": int(rng.integers(2 ** 31)),
-    }
+    body, scale, frame_index = sample_poses(motion, rng, ground.shape[0], cfg.augment())
+    pillars, boxes = _occluders(cfg, rng, ground)
+    arng = np.random.default_rng([int(seed) & 0xFFFFFFFF, int(index), 1]) if appearance else None
     meta = {"generator": "hupor.synth", "seed": int(seed), "index": int(index),
             "camera_height_mm": round(float(cam_h), 3), "pitch_deg": round(float(np.degrees(pitch)), 4),
             "frames": [f"{motion.clip_names[motion.clip_of[i]]}#{motion.frame_in_clip[i]}" for i in frame_index],
             "occluders": {"pillars": len(pillars), "boxes": len(boxes)}}
-    return Scene(W, H, K, R, float(cam_h), points, scale, prims, background, meta)
+    return assemble_scene(W, H, K, cam_h, pitch, body, scale, ground, pillars, boxes, arng, meta)
 
 
 def _light(rng: np.random.Generator) -> list[float]:

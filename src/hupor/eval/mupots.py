@@ -30,6 +30,7 @@ from .mupots_core import (AUC_THRESHOLDS_MM, JOINT_GROUPS, MATCH_THRESHOLD_PX, M
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class GTFrame:
     """Ground truth of one image, MuPoTS joint order (J = 17 or 15), N valid people in annotation order.

@@ -196,3 +196,26 @@ def test_convert_h36m_json_release(tmp_path):
     assert len(rs1) == 3
     with pytest.raises(HuporError, match="no Human36M_subject"):
         convert("h36m", tmp_path / "nothing")
+
+
+def test_convert_moon_mupots_json(tmp_path):
+    kimg = np.tile([900.0, 500.0], (17, 1))
+    kcam = np.tile([10.0, 20.0, 4000.0], (17, 1))
+    anns = [{"id": 1, "image_id": 3, "keypoints_img": kimg.tolist(), "keypoints_cam": kcam.tolist(),
+             "keypoints_vis": [1] * 17, "is_valid": 1},
+            {"id": 2, "image_id": 3, "keypoints_img": kimg.tolist(), "keypoints_cam": kcam.tolist(),
+             "keypoints_vis": [1] * 17, "is_valid": 0}]
+    imgs = [{"id": 3, "file_name": "TS12/img_000004.jpg", "width": 1920, "height": 1080,
+             "intrinsic": [1400.0, 1401.0, 960.0, 540.0]},
+            {"id": 4, "file_name": "TS12/img_000005.jpg", "width": 1920, "height": 1080,
+             "intrinsic": [1400.0, 1401.0, 960.0, 540.0]}]
+    p = tmp_path / "MuPoTS-3D.json"
+    p.write_text(json.dumps({"images": imgs, "annotations": anns}))
+    rs, rep = convert("mupots", p)
+    assert len(rs) == 2 and rs[0].num_persons == 1 and rs[1].num_persons == 0      # test images kept
+    assert rep.dropped["annotations with is_valid = 0"] == 1
+    assert rs[0].meta["sequence"] == "TS12" and rs[0].intrinsics.fy == 1401.0
+    imgs[0]["intrinsic"] = [1400.0, 1401.0, 960.0]
+    p.write_text(json.dumps({"images": imgs, "annotations": anns}))
+    with pytest.raises(HuporError, match=r"images\[0\].intrinsic: expected 4 values"):
+        convert("mupots", p)

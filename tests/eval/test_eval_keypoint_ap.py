@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hupor.errors import HuporError
-from hupor.eval.keypoint_ap import detections_from_predictions, keypoint_ap
+from hupor.eval.keypoint_ap import detections_from_predictions, keypoint_ap, oks_matrices
 from hupor.eval.predictions import read_predictions
 
 
@@ -23,6 +23,7 @@ def _coco_5_5():
 
 def test_eval_coco_ap_worked_example_5_5():
     gt, dets = _coco_5_5()
+    assert round(float(oks_matrices(gt, dets, "coco")[1][0, 0]), 5) == 0.90925
     s = keypoint_ap(gt, dets, "coco")
     assert [round(s[k], 4) for k in ("AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl")] == \
         [0.9, 1.0, 1.0, -1, 0.9, 0.9, 1.0, 1.0, -1, 0.9]
@@ -42,6 +43,8 @@ def _crowd_5_6():
 
 def test_eval_crowdpose_ap_worked_example_5_6():
     gt, dets = _crowd_5_6()
+    oks = oks_matrices(gt, dets, "crowdpose")
+    assert [round(float(oks[i][0, 0]), 4) for i in (1, 2, 3)] == [1.0, 0.7879, 0.2456]
     s = keypoint_ap(gt, dets, "crowdpose")
     assert [round(v, 4) for v in s.values()] == [0.5327, 0.6634, 0.6634, 0.5333, 0.6667, 0.6667, 1.0, 0.6, 0.0]
     assert keypoint_ap(gt, dets, "crowdpose") == s            # evaluator state is not reused

@@ -52,20 +52,9 @@ def _check_gt(gt, kind: str, where: str) -> dict:
     return gt
 
 
-def keypoint_ap(gt: dict, detections: list[dict], kind: str = "coco", where: str = "<gt>") -> dict:
-    """AP statistics (dict name → value) of ``detections`` (COCO result dicts: ``image_id``,
-    ``category_id``, ``keypoints`` [x, y, s] * K, ``score``) against the COCO-style ``gt`` dict.
-
-    No detection at all gives every statistic 0.0 (documented zero; the toolkits refuse an empty list).
-    """
+def _evaluator(gt: dict, detections: list[dict], kind: str, where: str):
     from faster_coco_eval import COCO, COCOeval_faster
 
-    if kind not in STAT_NAMES:
-        raise HuporError(f"unknown keypoint AP protocol {kind!r}; known: coco, crowdpose")
-    gt = _check_gt(gt, kind, where)
-    names = STAT_NAMES[kind]
-    if not detections:
-        return {n: 0.0 for n in names}
     js = JOINT_SETS[kind]
     for i, d in enumerate(detections):
         if len(d.get("keypoints", ())) != 3 * js.num_joints or not np.isfinite(d["keypoints"]).all():
@@ -73,8 +62,34 @@ def keypoint_ap(gt: dict, detections: list[dict], kind: str = "coco", where: str
     G = COCO(gt)
     D = G.loadRes(copy.deepcopy(detections))
     iou = "keypoints" if kind == "coco" else "keypoints_crowd"
-    E = COCOeval_faster(G, D, iou, kpt_oks_sigmas=list(js.sigmas), use_area=(kind == "coco"),
-                        print_function=log.debug)
+    return COCOeval_faster(G, D, iou, kpt_oks_sigmas=list(js.sigmas), use_area=(kind == "coco"),
+                           print_function=log.debug)
+
+
+def oks_matrices(gt: dict, detections: list[dict], kind: str = "coco", where: str = "<gt>") -> dict:
+    """OKS of every (detection, GT person) pair per image: {image_id: (D, G) array} (diagnostics)."""
+    if kind not in STAT_NAMES:
+        raise HuporError(f"unknown keypoint AP protocol {kind!r}; known: coco, crowdpose")
+    if not detections:
+        return {}
+    E = _evaluator(_check_gt(gt, kind, where), detections, kind, where)
+    E.evaluate()
+    return {int(img): np.asarray(v) for (img, _cat), v in E.ious.items() if len(v)}
+
+
+def keypoint_ap(gt: dict, detections: list[dict], kind: str = "coco", where: str = "<gt>") -> dict:
+    """AP statistics (dict name → value) of ``detections`` (COCO result dicts: ``image_id``,
+    ``category_id``, ``keypoints`` [x, y, s] * K, ``score``) against the COCO-style ``gt`` dict.
+
+    No detection at all gives every statistic 0.0 (documented zero; the toolkits refuse an empty list).
+    """
+    if kind not in STAT_NAMES:
+        raise HuporError(f"unknown keypoint AP protocol {kind!r}; known: coco, crowdpose")
+    gt = _check_gt(gt, kind, where)
+    names = STAT_NAMES[kind]
+    if not detections:
+        return {n: 0.0 for n in names}
+    E = _evaluator(gt, detections, kind, where)
     E.evaluate()
     E.accumulate()
     E.summarize()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .body import box_bounds, capsule_bounds, ray_box
+from .body import box_bounds, capsule_bounds
 from .scene import Scene
 
 
@@ -26,16 +26,6 @@ class Rendering:
     image: np.ndarray
     ids: np.ndarray | None = None
     depth: np.ndarray | None = None
-
-
-def pixel_rays(scene: Scene) -> np.ndarray:
-    """(H, W, 3) ray directions ``((u - cx) / fx, (v - cy) / fy, 1)`` of the pixel centres."""
-    K = scene.intrinsics
-    d = np.empty((scene.height, scene.width, 3))
-    d[..., 0] = ((np.arange(scene.width) - K.cx) / K.fx)[None, :]
-    d[..., 1] = ((np.arange(scene.height) - K.cy) / K.fy)[:, None]
-    d[..., 2] = 1.0
-    return d
 
 
 def _noise(rng: np.random.Generator, h: int, w: int, cell: int) -> np.ndarray:
@@ -71,6 +61,25 @@ def _capsule_t(d: np.ndarray, dd: np.ndarray, a: np.ndarray, b: np.ndarray, r: f
     return t
 
 
+def _box_t(d: np.ndarray, centre: np.ndarray, axes: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """First-hit depth of rays d (h, w, 3) on one oriented box (axes: rows); inf on a miss."""
+    o = -(axes @ centre)
+    dl = d @ axes.T
+    tmin = np.full(d.shape[:-1], -np.inf)
+    tmax = np.full(d.shape[:-1], np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k in range(3):
+            inv = 1.0 / dl[..., k]
+            t1 = (-half[k] - o[k]) * inv
+            t2 = (half[k] - o[k]) * inv
+            lo, hi = np.minimum(t1, t2), np.maximum(t1, t2)
+            lo = np.where(np.isnan(lo), -np.inf, lo)
+            hi = np.where(np.isnan(hi), np.inf, hi)
+            tmin = np.maximum(tmin, lo)
+            tmax = np.minimum(tmax, hi)
+    return np.where((tmax >= tmin) & (tmin > 0), tmin, np.inf)
+
+
 def _clip_bounds(bb: np.ndarray, w: int, h: int) -> np.ndarray:
     """Integer pixel windows (K, 4) x0, y0, x1, y1 (exclusive ends) of float bounds, clipped."""
     out = np.empty(bb.shape, dtype=np.int64)
@@ -86,34 +95,39 @@ def render(scene: Scene, ids: bool = False, depth: bool = False) -> Rendering:
     K, pr, bg = scene.intrinsics, scene.prims, scene.background
     H, W = scene.height, scene.width
     R = scene.rotation
-    d = pixel_rays(scene)
-    dd = np.einsum("hwi,hwi->hw", d, d)
     trng = np.random.default_rng(bg["texture_seed"])
+    dx = ((np.arange(W) - K.cx) / K.fx)[None, :]
+    dy = ((np.arange(H) - K.cy) / K.fy)[:, None]
+
+    def along(k):  # (H, W) dot products of the pixel rays with column k of R (a level-frame axis)
+        return dx * R[0, k] + dy * R[1, k] + R[2, k]
 
     # -- background: ground plane y_level = camera height, back wall z_level = wall distance -------
+    gden, wden = along(1), along(2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        gden = d @ R[:, 1]
         t_g = np.where(gden > 1e-6, scene.camera_height / gden, np.inf)
-        wden = d @ R[:, 2]
         t_w = np.where(wden > 1e-6, bg["wall_mm"] / wden, np.inf)
     ground = t_g < t_w
     zbuf = np.minimum(t_g, t_w)
-    zbuf = np.where(np.isfinite(zbuf), zbuf, 1e7)
-    level = (zbuf[..., None] * d) @ R  # p_level = R^T p_cam
+    zbuf[~np.isfinite(zbuf)] = 1e7
+    lx, lz = zbuf * along(0), zbuf * wden  # level-frame x and z of the background point
     tile = bg["tile_mm"]
-    checker = ((np.floor(level[..., 0] / tile) + np.floor(level[..., 2] / tile)) % 2).astype(np.int64)
-    stripes = (np.floor(level[..., 0] / bg["stripe_mm"]) % 2).astype(np.int64)
-    floor_c, wall_c = np.asarray(bg["floor"]), np.asarray(bg["wall"])
-    colour = np.where(ground[..., None], floor_c[checker], wall_c[stripes])
+    checker = (np.floor(lx / tile) + np.floor(lz / tile)).astype(np.int64) & 1
+    stripes = np.floor(lx / bg["stripe_mm"]).astype(np.int64) & 1
+    table = np.concatenate([np.asarray(bg["wall"]), np.asarray(bg["floor"])]).astype(np.float32)
+    colour = table[np.where(ground, 2 + checker, stripes)]
     base_noise = _noise(trng, H, W, 6)
-    colour = colour * (0.8 + 0.4 * base_noise[..., None])
-    # distance haze towards a light grey
-    haze = np.clip(zbuf / 40000.0, 0.0, 0.6)[..., None]
-    colour = colour * (1 - haze) + 0.7 * haze
+    haze = np.clip(zbuf / 40000.0, 0.0, 0.6).astype(np.float32)
+    colour *= ((0.8 + 0.4 * base_noise) * (1 - haze))[..., None]
+    colour += (0.7 * haze)[..., None]
 
     # -- primitives: capsules (people, pillars) then boxes ---------------------------------------
     idbuf = np.full((H, W), -1, dtype=np.int32)
     nc, nb = pr.num_capsules, pr.num_boxes
+    if nc or nb:
+        d = np.empty((H, W, 3))
+        d[..., 0], d[..., 1], d[..., 2] = dx, dy, 1.0
+        dd = dx * dx + dy * dy + 1.0
     if nc:
         win = _clip_bounds(capsule_bounds(pr.a, pr.b, pr.radius, K.fx, K.fy, K.cx, K.cy), W, H)
         for c in np.flatnonzero((win[:, 2] > win[:, 0]) & (win[:, 3] > win[:, 1])):
@@ -127,53 +141,20 @@ def render(scene: Scene, ids: bool = False, depth: bool = False) -> Rendering:
         win = _clip_bounds(box_bounds(pr.box_centre, pr.box_axes, pr.box_half, K.fx, K.fy, K.cx, K.cy), W, H)
         for k in np.flatnonzero((win[:, 2] > win[:, 0]) & (win[:, 3] > win[:, 1])):
             x0, y0, x1, y1 = win[k]
-            t, _ = ray_box(d[y0:y1, x0:x1], pr.box_centre[k], pr.box_axes[k], pr.box_half[k])
+            t = _box_t(d[y0:y1, x0:x1], pr.box_centre[k], pr.box_axes[k], pr.box_half[k])
             zs = zbuf[y0:y1, x0:x1]
             m = t < zs
             zs[m] = t[m]
             idbuf[y0:y1, x0:x1][m] = nc + k
 
-    # -- shading ----------------------------------------------------------------------------------
-    light = -np.asarray(bg["light"])
+    # -- shading of the foreground ---------------------------------------------------------------
     fg = np.flatnonzero(idbuf.ravel() >= 0)
     if fg.size:
-        flat_c = colour.reshape(-1, 3)
-        pid = idbuf.ravel()[fg]
-        p = zbuf.ravel()[fg, None] * d.reshape(-1, 3)[fg]
-        normal = np.empty_like(p)
-        tex = np.ones(fg.size)
-        cap = pid < nc
-        if cap.any():
-            ci = pid[cap]
-            a, ba = pr.a[ci], pr.b[ci] - pr.a[ci]
-            s = np.einsum("ki,ki->k", p[cap] - a, ba) / np.maximum(np.einsum("ki,ki->k", ba, ba), 1e-9)
-            normal[cap] = p[cap] - (a + np.clip(s, 0, 1)[:, None] * ba)
-            person = pr.owner[ci] >= 0
-            lv = p[cap] @ R
-            fine = (np.sin(lv[:, 1] / 35.0 + pr.part[ci]) * np.sin(lv[:, 0] / 45.0)) * 0.06
-            checker3 = (np.floor(lv[:, 0] / 300) + np.floor(lv[:, 1] / 300) + np.floor(lv[:, 2] / 300)) % 2
-            tex[cap] = np.where(person, 1.0 + fine, 0.8 + 0.2 * checker3)
-            base = pr.colour[ci]
-            flat_c[fg[cap]] = base
-        bx = ~cap
-        if bx.any():
-            bi = pid[bx] - nc
-            q = np.einsum("kij,kj->ki", pr.box_axes[bi], p[bx] - pr.box_centre[bi])
-            face = np.argmax(np.abs(q) / pr.box_half[bi], axis=1)
-            sgn = np.sign(q[np.arange(bi.size), face])
-            normal[bx] = sgn[:, None] * pr.box_axes[bi, face]
-            lv = p[bx] @ R
-            planks = np.floor((lv[:, 0] + lv[:, 1] + lv[:, 2]) / 120.0) % 2
-            tex[bx] = 0.82 + 0.18 * planks
-            flat_c[fg[bx]] = pr.box_colour[bi]
-        normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
-        lam = np.clip(normal @ light, 0.0, 1.0)
-        facing = np.clip(-np.einsum("ki,ki->k", normal, p) / np.linalg.norm(p, axis=1), 0.0, 1.0)
-        shade = (0.25 + 0.55 * lam + 0.25 * facing) * tex * (0.93 + 0.14 * base_noise.ravel()[fg])
-        flat_c[fg] = flat_c[fg] * shade[:, None]
-    img = colour * 255.0 + trng.normal(0.0, 2.0, size=colour.shape)
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    img = cv2.GaussianBlur(img, (3, 3), 0.6)
+        _shade(scene, colour.reshape(-1, 3), fg, idbuf.ravel()[fg], zbuf.ravel()[fg],
+               d.reshape(-1, 3)[fg], base_noise.ravel()[fg])
+    colour *= 255.0
+    colour += trng.integers(-3, 4, size=(H, W, 1)).astype(np.float32)
+    img = cv2.GaussianBlur(np.clip(colour, 0, 255).astype(np.uint8), (3, 3), 0.6)
     out = Rendering(img)
     if ids:
         owner = np.concatenate([pr.owner, np.full(nb, -2)]).astype(np.int16)
@@ -181,3 +162,43 @@ def render(scene: Scene, ids: bool = False, depth: bool = False) -> Rendering:
     if depth:
         out.depth = zbuf.astype(np.float32)
     return out
+
+
+def _shade(scene: Scene, flat_colour: np.ndarray, fg: np.ndarray, pid: np.ndarray, z: np.ndarray,
+           d: np.ndarray, noise: np.ndarray) -> None:
+    """Write shaded colours of the foreground pixels ``fg`` (flat indices) into ``flat_colour``."""
+    pr, R = scene.prims, scene.rotation
+    nc = pr.num_capsules
+    light = -np.asarray(scene.background["light"])
+    p = z[:, None] * d
+    normal = np.empty_like(p)
+    tex = np.ones(fg.size)
+    base = np.empty((fg.size, 3))
+    cap = pid < nc
+    if cap.any():
+        ci = pid[cap]
+        a, ba = pr.a[ci], pr.b[ci] - pr.a[ci]
+        s = np.einsum("ki,ki->k", p[cap] - a, ba) / np.maximum(np.einsum("ki,ki->k", ba, ba), 1e-9)
+        normal[cap] = p[cap] - (a + np.clip(s, 0, 1)[:, None] * ba)
+        lv = p[cap] @ R
+        person = pr.owner[ci] >= 0
+        tcap = 1.0 + 0.06 * np.sin(lv[:, 1] / 35.0 + pr.part[ci]) * np.sin(lv[:, 0] / 45.0)
+        if not person.all():
+            tcap[~person] = 0.8 + 0.2 * (np.floor(lv[~person] / 300.0).sum(axis=1) % 2)
+        tex[cap] = tcap
+        base[cap] = pr.colour[ci]
+    bx = ~cap
+    if bx.any():
+        bi = pid[bx] - nc
+        q = np.einsum("kij,kj->ki", pr.box_axes[bi], p[bx] - pr.box_centre[bi])
+        face = np.argmax(np.abs(q) / pr.box_half[bi], axis=1)
+        sgn = np.sign(q[np.arange(bi.size), face])
+        normal[bx] = sgn[:, None] * pr.box_axes[bi, face]
+        lv = p[bx] @ R
+        tex[bx] = 0.82 + 0.18 * (np.floor(lv.sum(axis=1) / 120.0) % 2)
+        base[bx] = pr.box_colour[bi]
+    normal /= np.maximum(np.sqrt(np.einsum("ki,ki->k", normal, normal)), 1e-9)[:, None]
+    lam = np.clip(normal @ light, 0.0, 1.0)
+    facing = np.clip(-np.einsum("ki,ki->k", normal, d) / np.sqrt(np.einsum("ki,ki->k", d, d)), 0.0, 1.0)
+    shade = (0.25 + 0.55 * lam + 0.25 * facing) * tex * (0.93 + 0.14 * noise)
+    flat_colour[fg] = base * shade[:, None]

@@ -42,8 +42,8 @@ class SceneConfig:
     min_separation_mm: float = 550.0
     overlap_fraction: float = 0.6
     border_margin: float = 0.12
-    occluder_prob: float = 0.5
-    max_occluders: int = 3
+    occluder_prob: float = 0.4
+    max_occluders: int = 2
     pillar_fraction: float = 0.4
     focal_range: tuple[float, float] = (0.6, 1.4)
     principal_jitter: float = 0.03

@@ -25,11 +25,14 @@ def make_codec(cfg: ExperimentConfig) -> Codec:
     return Codec(get_skeleton(cfg.model.skeleton), CodecParams(net_w=cfg.input.net_w, net_h=cfg.input.net_h))
 
 
-def synthetic_scenes(cfg: ExperimentConfig, length: int, seed: int):
-    """On-the-fly skeleton-only scenes (a sequence of ImageRecords) from ``hupor.data.synth``."""
-    from ..data.synth import SkeletonScenes
+def synthetic_scenes(cfg: ExperimentConfig, length: int, seed: int, motion=None):
+    """On-the-fly skeleton-only scenes (a sequence of ImageRecords) from ``hupor.data.synth``;
+    ``data.synth.options`` are :class:`hupor.data.synth.SceneConfig` fields."""
+    from ..config import from_dict
+    from ..data.synth import SceneConfig, SkeletonScenes
 
-    return SkeletonScenes(length=length, seed=seed, **dict(cfg.data.synth.options))
+    scene_cfg = from_dict(SceneConfig, dict(cfg.data.synth.options), "data.synth.options")
+    return SkeletonScenes(scene_cfg, seed=seed, length=length, motion=motion)
 
 
 class StageData(L.LightningDataModule):
@@ -133,10 +136,11 @@ def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
     rc = cfg.model.reasoner
     kw = dict(teacher_subset=rc.teacher_input, teacher_level=rc.teacher_level)
     if d.reasoner_source == "synth":
-        groups = [ReasonerDataset(synthetic_scenes(cfg, d.synth.length, d.synth.seed), codec, skeleton,
-                                  d.augment, **kw)]
+        scenes = synthetic_scenes(cfg, d.synth.length, d.synth.seed)
+        groups = [ReasonerDataset(scenes, codec, skeleton, d.augment, **kw)]
         fractions = None
-        val_src = synthetic_scenes(cfg, d.synth.val_length, d.synth.val_seed) if d.synth.val_length else None
+        val_src = (synthetic_scenes(cfg, d.synth.val_length, d.synth.val_seed, scenes.motion)
+                   if d.synth.val_length else None)
     else:
         if not d.train:
             raise HuporError("reasoner_source 'records' needs data.train")

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Reproduce the bundled default model src/hupor/assets/default.pt (cpu-tiny, synthetic domain).
+# About 30 minutes on a 2-core CPU. Usage: benchmarks/train_default.sh [OUT] [PART]
+#   PART: all (default), data, detector, reasoner, refiner.  Run from the repository root.
+set -euo pipefail
+OUT=${1:-runs/default}
+PART=${2:-all}
+HUPOR=".venv/bin/hupor"
+SCENE=(--size 256x160 --people 1-4 --set "depth_range_mm=[2000,7000]")
+
+if [[ $PART == all || $PART == data ]]; then
+  # rendered synthetic images for the detector (train: seed 0, held out: seed 1)
+  $HUPOR synth --out "$OUT/synth-train" --scenes 3000 --seed 0 --workers 2 "${SCENE[@]}"
+  $HUPOR synth --out "$OUT/synth-val" --scenes 100 --seed 1 --workers 2 "${SCENE[@]}"
+fi
+if [[ $PART == all || $PART == detector ]]; then
+  $HUPOR train detector --config cpu-tiny --out "$OUT/detector" \
+    "data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]"
+fi
+if [[ $PART == all || $PART == reasoner ]]; then
+  # DSED on skeleton-only on-the-fly scenes (data.synth in cpu-tiny.yaml); joins the detector's bundle
+  $HUPOR train reasoner --config cpu-tiny --out "$OUT/reasoner" --bundle "$OUT/detector/bundle.pt"
+fi
+if [[ $PART == all || $PART == refiner ]]; then
+  # (prediction, ground truth) pairs from the trained detector + DSED, then RefineNet
+  $HUPOR train pairs --config cpu-tiny --bundle "$OUT/reasoner/bundle.pt" \
+    --records "$OUT/synth-train/annotations.json" --limit 1500 --out "$OUT/pairs-train.npz"
+  $HUPOR train pairs --config cpu-tiny --bundle "$OUT/reasoner/bundle.pt" \
+    --records "$OUT/synth-val/annotations.json" --out "$OUT/pairs-val.npz"
+  $HUPOR train refiner --config cpu-tiny --out "$OUT/refiner" --bundle "$OUT/reasoner/bundle.pt" \
+    "data.pairs=[$OUT/pairs-train.npz]" "data.val_pairs=[$OUT/pairs-val.npz]"
+  cp "$OUT/refiner/bundle.pt" src/hupor/assets/default.pt
+fi

@@ -1,0 +1,146 @@
+"""RefineNet training pairs from the trained pipeline (method §9).
+
+Run detector (+ DSED) + ``Codec.decode`` over records with images, match each decoded person to a
+ground-truth person by pelvis 2D distance (greedy, nearest first, below ``max_dist_net`` network-input
+px), and keep ``features`` = :func:`hupor.nets.refine_features` of the prediction (N, J, 5) and
+``target`` = ground-truth 3D relative to its root, in **cm** (N, J, 3). Saved as ``.npz`` (no pickle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..camera import Letterbox
+from ..codec import Codec, CodecParams, DecodeParams, Poses
+from ..codec.flip import flip_maps57, fuse_flip
+from ..errors import HuporError
+from ..fileio import write_atomic
+from ..nets import det_to_maps57, preprocess, refine_features
+from ..records import ImageRecord, RecordSet
+
+MM_PER_CM = 10.0
+
+
+@dataclass
+class Pairs:
+    """features (N, J, 5) float32; target (N, J, 3) float32 root-relative cm; image (N,) int64 index of
+    the source image; match_dist (N,) float32 pelvis distance (network-input px)."""
+
+    features: np.ndarray
+    target: np.ndarray
+    image: np.ndarray
+    match_dist: np.ndarray
+    num_images: int = 0
+    num_gt: int = 0
+    num_pred: int = 0
+    stats: dict = field(default_factory=dict)
+
+
+def run_pipeline(bundle, image_bgr: np.ndarray, letterbox: Letterbox, flip: bool = False
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """maps57 (J+3P, h, w) and root depth (T, h, w), raw codec scale, for one image (CPU numpy)."""
+    x = preprocess(letterbox.apply(image_bgr))
+    device = next(bundle.detector.parameters()).device
+    x = x.to(device)
+    with torch.inference_mode():
+        if flip:
+            x = torch.cat([x, torch.flip(x, dims=(-1,))])
+        maps2d, z, rd = bundle.detector.infer(x)
+        m57 = det_to_maps57(maps2d, z)
+        if bundle.reasoner is not None:
+            m57 = bundle.reasoner.infer(m57)
+        if flip:
+            m57 = fuse_flip(m57[0:1], m57[1:2], bundle.skeleton)
+            rd = rd[0:1]
+    return m57[0].float().cpu().numpy(), rd[0].float().cpu().numpy()
+
+
+def match_people(pred: Poses, rec: ImageRecord, root: int, scale: float, max_dist_net: float
+                 ) -> list[tuple[int, int, float]]:
+    """Greedy nearest-first matching of predicted to ground-truth roots: (pred index, GT index,
+    distance in network-input px) with distance < ``max_dist_net``. Predictions need a detected
+    root, ground truth a labelled root (v ≥ 1)."""
+    p_ok = np.flatnonzero(pred.detected[:, root]) if len(pred.joints_2d) else np.zeros(0, int)
+    g_ok = np.flatnonzero(rec.visibility[:, root] >= 1)
+    if p_ok.size == 0 or g_ok.size == 0:
+        return []
+    d = np.linalg.norm(pred.joints_2d[p_ok, root][:, None] - rec.joints_2d[g_ok, root][None], axis=-1) * scale
+    out, used_p, used_g = [], set(), set()
+    for flat in np.argsort(d, axis=None):
+        i, j = np.unravel_index(flat, d.shape)
+        if d[i, j] >= max_dist_net:
+            break
+        if i in used_p or j in used_g:
+            continue
+        used_p.add(i)
+        used_g.add(j)
+        out.append((int(p_ok[i]), int(g_ok[j]), float(d[i, j])))
+    return out
+
+
+def make_pairs(bundle, records: RecordSet, max_dist_net: float | None = None, flip: bool = False,
+               decode_params: DecodeParams = DecodeParams(), progress: bool = True, maps_fn=None) -> Pairs:
+    """Pairs over all records with 3D ground truth (images read with OpenCV).
+
+    ``maps_fn(image, record, letterbox) -> (maps57, root_depth)`` replaces the networks (tests,
+    other predictors); default :func:`run_pipeline` with ``bundle``."""
+    import cv2
+    from tqdm import tqdm
+
+    cfg_in = bundle.input_config
+    codec = Codec(bundle.skeleton, CodecParams(net_w=cfg_in.net_w, net_h=cfg_in.net_h))
+    root = bundle.skeleton.root
+    if max_dist_net is None:
+        max_dist_net = 30.0 * cfg_in.net_w / 832.0
+    feats, targets, images, dists = [], [], [], []
+    n_gt = n_pred = n_img = 0
+    for i, rec in enumerate(tqdm(records.records, desc="pairs", unit="img", disable=not progress)):
+        if not rec.has_3d or rec.num_persons == 0:
+            continue
+        path = records.image_path(rec)
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise HuporError(f"image {path}: missing or not a readable image")
+        lb = Letterbox.fit(image.shape[1], image.shape[0], cfg_in.net_w, cfg_in.net_h)
+        m57, rd = maps_fn(image, rec, lb) if maps_fn else run_pipeline(bundle, image, lb, flip)
+        poses = codec.decode(m57, rd, lb, rec.intrinsics, decode_params)
+        n_img += 1
+        n_gt += int((rec.visibility[:, root] >= 1).sum())
+        n_pred += len(poses.joints_2d)
+        for p, g, dist in match_people(poses, rec, root, lb.scale, max_dist_net):
+            f = refine_features(poses.joints_net[p:p + 1], poses.joints_3d[p:p + 1] / MM_PER_CM,
+                                poses.detected[p:p + 1], root)
+            gt = rec.joints_3d[g]
+            feats.append(f[0])
+            targets.append(((gt - gt[root]) / MM_PER_CM).astype(np.float32))
+            images.append(i)
+            dists.append(dist)
+    j = bundle.skeleton.num_joints
+    pairs = Pairs(np.asarray(feats, np.float32).reshape(-1, j, 5), np.asarray(targets, np.float32).reshape(-1, j, 3),
+                  np.asarray(images, np.int64), np.asarray(dists, np.float32), n_img, n_gt, n_pred)
+    pairs.stats = pair_stats(pairs, root)
+    return pairs
+
+
+def pair_stats(pairs: Pairs, root: int) -> dict:
+    """Root-relative MPJPE (cm) of the unrefined predictions on the matched pairs (detected joints)."""
+    if len(pairs.features) == 0:
+        return {"pairs": 0}
+    pred_rel = pairs.features[..., 2:5].copy()
+    pred_rel[:, root] = 0.0
+    det = np.any(pairs.features != 0, axis=-1)
+    det[:, root] = False
+    err = np.linalg.norm(pred_rel - pairs.target, axis=-1)
+    return {"pairs": int(len(pairs.features)), "mpjpe_cm_unrefined": float(err[det].mean()) if det.any() else None}
+
+
+def save_pairs(path, pairs: Pairs):
+    """Write pairs as ``.npz`` atomically (arrays only)."""
+    def writer(p):
+        with open(p, "wb") as f:
+            np.savez(f, features=pairs.features, target=pairs.target, image=pairs.image,
+                     match_dist=pairs.match_dist)
+    return write_atomic(path, writer)

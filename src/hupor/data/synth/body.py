@@ -19,7 +19,7 @@ import numpy as np
 #: (name, point a, point b, radius in m for the unscaled humanoid, material)
 #: materials: 0 skin, 1 shirt, 2 trousers, 3 shoes, 4 sleeve (shirt or skin per person)
 PARTS = (
-    ("head", 15, 15, 0.105, 0),
+    ("head", 15, 15, 0.11, 0),  # head top (0.105 m above the centre) stays inside
     ("neck", 0, 15, 0.055, 0),
     ("spine", 2, 0, 0.11, 1),
     ("l_torso", 6, -3, 0.075, 1),   # -3: 0.8 l_shoulder + 0.2 neck

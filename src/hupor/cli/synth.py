@@ -25,6 +25,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="people per scene (default 1-8)")
     p.add_argument("--workers", type=int, default=1, help="parallel processes")
     p.add_argument("--format", choices=("jpg", "png"), default="jpg", help="image format")
+    p.add_argument("--maps", action="store_true",
+                   help="also write NNNNNN_ids.png (person ids) and NNNNNN_depth.png (mm, uint16)")
     p.add_argument("--motion-dir", default=None,
                    help="folder of DeepMimic clips + humanoid.urdf (default: the pybullet install)")
     p.add_argument("--config", default=None, help="YAML with SceneConfig fields")
@@ -44,6 +46,7 @@ def run(args) -> int:
         overrides += [f"min_people={args.people[0]}", f"max_people={args.people[1]}"]
     config = load_config(SceneConfig, args.config, overrides)
     path = generate(args.out, args.scenes, args.seed, config, workers=args.workers,
-                    image_format=args.format, motion_dir=args.motion_dir, progress=True)
+                    image_format=args.format, motion_dir=args.motion_dir, progress=True,
+                    maps=args.maps)
     print(f"wrote {args.scenes} scenes: {path}")
     return 0

@@ -84,7 +84,7 @@ def test_synth_render_maps(lib):
 
 def test_synth_generate_parallel_equals_serial(tmp_path, lib):
     a = generate(tmp_path / "a", 6, seed=11, config=SMALL, workers=1, image_format="png")
-    b = generate(tmp_path / "b", 6, seed=11, config=SMALL, workers=2, image_format="png")
+    b = generate(tmp_path / "b", 6, seed=11, config=SMALL, workers=2, image_format="png", maps=True)
     assert a.read_text() == b.read_text()
     rs = RecordSet.load(a)
     assert len(rs) == 6 and rs.dataset == "synth"
@@ -93,6 +93,12 @@ def test_synth_generate_parallel_equals_serial(tmp_path, lib):
         img_b = cv2.imread(str(tmp_path / "b" / rec.path))
         assert img_a.shape == (96, 160, 3) and np.array_equal(img_a, img_b)
     assert json.loads((tmp_path / "a" / "synth_config.json").read_text())["seed"] == 11
+    rec = rs[0]
+    ids = cv2.imread(str(tmp_path / "b" / "images" / "000000_ids.png"), cv2.IMREAD_UNCHANGED)
+    depth = cv2.imread(str(tmp_path / "b" / "images" / "000000_depth.png"), cv2.IMREAD_UNCHANGED)
+    assert ids.dtype == np.uint16 and ids.shape == (96, 160) and depth.shape == (96, 160)
+    assert set(np.unique(ids).tolist()) - {0, 1} <= {2 + k for k in range(len(rec.meta["frames"]))}
+    assert depth.min() > 0
 
 
 def test_synth_cli_and_preview(tmp_path, capsys):

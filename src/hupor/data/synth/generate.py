@@ -46,39 +46,50 @@ def render_scene(config: SceneConfig = SceneConfig(), seed: int = 0, index: int 
     return (out.image, rec, out) if maps else (out.image, rec)
 
 
+def _write_image(path: Path, image: np.ndarray, params: list) -> None:
+    def write(p: Path) -> None:
+        if not cv2.imwrite(str(p), image, params):
+            raise HuporError(f"{p}: could not write image")
+
+    write_atomic(path, write)
+
+
 class _Worker:
     """Renders and writes scenes in a worker process (state set once per process)."""
 
     def __init__(self, config: SceneConfig, seed: int, out_dir: str, ext: str, motion_dir: str | None,
-                 jpeg_quality: int):
+                 jpeg_quality: int, maps: bool):
         self.config, self.seed, self.out_dir, self.ext = config, seed, Path(out_dir), ext
-        self.motion_dir, self.quality = motion_dir, jpeg_quality
+        self.motion_dir, self.quality, self.maps = motion_dir, jpeg_quality, maps
         self.motion: MotionLibrary | None = None
 
     def __call__(self, index: int) -> dict:
         if self.motion is None:
             self.motion = load_motion_library(self.motion_dir)
         rel = f"{IMAGE_DIR}/{index:06d}{self.ext}"
-        image, rec = render_scene(self.config, self.seed, index, self.motion, path=rel)
+        image, rec, *maps = render_scene(self.config, self.seed, index, self.motion, maps=self.maps, path=rel)
         params = [cv2.IMWRITE_JPEG_QUALITY, self.quality] if self.ext == ".jpg" else []
-
-        def write(p: Path) -> None:
-            if not cv2.imwrite(str(p), image, params):
-                raise HuporError(f"{p}: could not write image")
-
-        write_atomic(self.out_dir / rel, write)
+        _write_image(self.out_dir / rel, image, params)
+        if maps:
+            out = maps[0]
+            # ids: 0 background, 1 occluder, 2 + person index (sampled order, see meta.person_index)
+            ids = np.clip(out.ids.astype(np.int32) + 2, 0, 65535).astype(np.uint16)
+            _write_image(self.out_dir / f"{IMAGE_DIR}/{index:06d}_ids.png", ids, [])
+            depth = np.clip(np.rint(out.depth), 0, 65535).astype(np.uint16)  # mm
+            _write_image(self.out_dir / f"{IMAGE_DIR}/{index:06d}_depth.png", depth, [])
         return rec.to_json()
 
 
 def generate(out_dir: str | Path, scenes: int, seed: int = 0, config: SceneConfig = SceneConfig(),
              workers: int = 1, image_format: str = "jpg", motion_dir: str | Path | None = None,
-             progress: bool = False, jpeg_quality: int = 92) -> Path:
+             progress: bool = False, jpeg_quality: int = 92, maps: bool = False) -> Path:
     """Write ``scenes`` rendered scenes to ``out_dir/images/NNNNNN.{jpg,png}`` and the canonical
     annotations to ``out_dir/annotations.json`` (written atomically, last). Returns the JSON path.
 
     ``workers`` processes render in parallel (results are identical to ``workers=1``);
     ``progress`` shows a tqdm bar on stderr. The generator settings are written to
-    ``out_dir/synth_config.json``.
+    ``out_dir/synth_config.json``. ``maps`` also writes ``NNNNNN_ids.png`` (uint16: 0 background,
+    1 occluder, 2 + sampled person index) and ``NNNNNN_depth.png`` (uint16 camera Z in mm).
     """
     if scenes < 1:
         raise HuporError(f"scenes must be at least 1, got {scenes}")
@@ -92,7 +103,7 @@ def generate(out_dir: str | Path, scenes: int, seed: int = 0, config: SceneConfi
     mdir = None if motion_dir is None else str(motion_dir)
     load_motion_library(mdir)  # fail early (with the install hint) before starting workers
     (out_dir / IMAGE_DIR).mkdir(parents=True, exist_ok=True)
-    worker = _Worker(config, seed, str(out_dir), ext, mdir, jpeg_quality)
+    worker = _Worker(config, seed, str(out_dir), ext, mdir, jpeg_quality, maps)
     from tqdm import tqdm
 
     bar = tqdm(total=scenes, desc="synth", unit="scene", disable=not progress)

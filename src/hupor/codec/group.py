@@ -54,17 +54,36 @@ def group_people(peaks: Peaks, score: np.ndarray, length: np.ndarray, offsets: n
         expected = slack * bone[k] * inv_z[rows] / stride  # output px
         prior = np.minimum(expected[:, None] / np.maximum(l_m, 1e-9) - 1.0, 0.0)
         total = np.where(s_m > 0, s_m + prior, -np.inf)
-        order = np.argsort(-total, axis=1, kind="stable")
-        tot_l, ord_l = total.tolist(), order.tolist()
-        used: set[int] = set()
-        first = int(start[dst])
-        for i, row in enumerate(rows.tolist()):
-            t_row = tot_l[i]
-            for c in ord_l[i]:
-                if t_row[c] <= 0:
-                    break
-                if c not in used:
-                    used.add(c)
-                    assign[row, dst] = first + c
-                    break
+        best = np.argmax(total, axis=1)
+        ok = total[np.arange(len(rows)), best] > 0
+        picked = best[ok]
+        if picked.size == 0 or np.bincount(picked).max() == 1:  # no two people want one candidate
+            assign[rows[ok], dst] = start[dst] + picked
+            continue
+        _greedy(total, rows, assign, dst, int(start[dst]))
     return assign
+
+
+def _greedy(total: np.ndarray, rows: np.ndarray, assign: np.ndarray, dst: int, first: int) -> None:
+    """Sequential greedy in row (depth) order: each person takes its best unused candidate (> 0).
+
+    Vectorised: rows before the first conflicting pick are final; their picks are masked for the
+    remaining rows and the rest is redone (one pass per conflict).
+    """
+    t = total.copy()
+    m = len(rows)
+    s = 0
+    while s < m:
+        sub = t[s:]
+        k = np.arange(len(sub))
+        best = np.argmax(sub, axis=1)
+        ok = sub[k, best] > 0
+        picks = np.where(ok, best, -1 - k)  # rows without a pick never conflict
+        order = np.argsort(picks, kind="stable")
+        srt = picks[order]
+        dup = order[1:][srt[1:] == srt[:-1]]  # later rows of equal picks
+        stop = int(dup.min()) if dup.size else len(sub)
+        fin = np.flatnonzero(ok[:stop])
+        assign[rows[s + fin], dst] = first + best[fin]
+        t[s + stop:, best[fin]] = -np.inf
+        s += stop

@@ -36,16 +36,23 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
     """
     nj, h, w = heat.shape
     flat_map = heat.reshape(-1)
-    jj, rr, cc = np.nonzero(heat[:, 1:-1, 1:-1] > threshold)
-    rr, cc = rr + 1, cc + 1
-    flat = (jj * h + rr) * w + cc
+    flat = np.flatnonzero(flat_map > threshold)
+    jr, cc = np.divmod(flat, w)
+    rr = jr % h
+    flat = flat[(rr > 0) & (rr < h - 1) & (cc > 0) & (cc < w - 1)]  # border pixels are excluded
     v = flat_map[flat]
+    # strictly above the neighbours before it (raster order), at least the ones after it: a plateau
+    # yields one peak. Two stages: the row neighbours first, the other six on the survivors.
+    ok = (v > flat_map[flat - 1]) & (v >= flat_map[flat + 1])
+    flat, v = flat[ok], v[ok]
     is_max = np.ones(flat.shape, dtype=bool)
-    for off in (-w - 1, -w, -w + 1, -1):  # strictly above the neighbours before it (raster order)
+    for off in (-w - 1, -w, -w + 1):
         is_max &= v > flat_map[flat + off]
-    for off in (1, w - 1, w, w + 1):  # at least the ones after it: a plateau yields one peak
+    for off in (w - 1, w, w + 1):
         is_max &= v >= flat_map[flat + off]
-    jj, rr, cc, v = jj[is_max], rr[is_max], cc[is_max], v[is_max]
+    flat, v = flat[is_max], v[is_max]
+    jr, cc = np.divmod(flat, w)
+    jj, rr = np.divmod(jr, h)
     order = np.lexsort((-v, jj))
     jj, rr, cc, v = jj[order], rr[order], cc[order], v[order]
     counts = np.bincount(jj, minlength=nj)

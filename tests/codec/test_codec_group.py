@@ -1,0 +1,90 @@
+import numpy as np
+
+from hupor.codec.group import _greedy, group_people
+from hupor.codec.paf import candidate_pairs, pair_scores
+from hupor.codec.peaks import Peaks
+from hupor.skeleton import MPI15
+
+
+def greedy_reference(total):
+    used, out = set(), []
+    for row in total:
+        pick = -1
+        for c in np.argsort(-row, kind="stable"):
+            if row[c] <= 0:
+                break
+            if c not in used:
+                used.add(int(c))
+                pick = int(c)
+                break
+        out.append(pick)
+    return out
+
+
+def test_vectorised_greedy_matches_sequential(rng):
+    for _ in range(200):
+        m, n = rng.integers(1, 8), rng.integers(1, 8)
+        total = np.where(rng.random((m, n)) < 0.3, -np.inf, rng.integers(-2, 4, (m, n)) / 3.0)
+        assign = np.full((m, 1), -1)
+        _greedy(total, np.arange(m), assign, 0, 0)
+        assert list(assign[:, 0]) == greedy_reference(total)
+
+
+def pair_scores_reference(maps, x_ch, scale, xy, ia, ib):
+    _, h, w = maps.shape
+    out = []
+    for ch, i, j in zip(x_ch, ia, ib):
+        a, b = xy[i], xy[j]
+        d = b - a
+        ln = np.hypot(*d)
+        u = d / ln if ln > 0 else np.zeros(2)
+        n = int(np.clip(np.rint(np.sqrt(5 * np.abs(d).max())), 5, 25))
+        s = []
+        for t in range(n):
+            p = a + (t + 0.5) / n * d
+            c, r = int(np.clip(np.floor(p[0]), 0, w - 1)), int(np.clip(np.floor(p[1]), 0, h - 1))
+            s.append((maps[ch, r, c] * u[0] + maps[ch + 1, r, c] * u[1]) / scale)
+        s = np.array(s)
+        kept = s[s > 0.05]
+        if len(kept) > 0.95 * n:
+            out.append(kept.mean())
+        else:
+            out.append(0.1 + 1e-6 if ln < np.sqrt(w * h) / 150 else -1.0)
+    return np.array(out)
+
+
+def test_pair_scores_match_the_unoptimised_rule(rng):
+    h, w = 40, 60
+    maps = np.zeros((4, h, w), np.float32)
+    maps[0, 5:20, 5:50] = 127.0  # limb 0: +x
+    maps[2:4] = rng.normal(0, 80, size=(2, h, w))  # limb 1: noise
+    maps[2, 10:12, :] = 127.0
+    xy = rng.uniform(0.5, [w - 0.5, h - 0.5], size=(40, 2))
+    xy[:5, 1] = 10.5  # some points on the +x strip
+    ia, ib = rng.integers(0, 40, 400), rng.integers(0, 40, 400)
+    ch = np.where(rng.random(400) < 0.5, 0, 2)
+    got, _ = pair_scores(maps, ch, 127.0, xy, ia, ib)
+    np.testing.assert_allclose(got, pair_scores_reference(maps, ch, 127.0, xy, ia, ib), rtol=1e-9)
+    assert (got > 0).sum() > 10
+
+
+def test_group_people_bone_prior_and_depth_order():
+    # two pelvis peaks; person 0 (near) gets the neck closest to its expected bone length
+    j = MPI15.num_joints
+    xy = np.array([[10.5, 20.5], [30.5, 20.5],  # pelvis candidates
+                   [10.5, 10.5], [10.5, 0.9]])  # neck candidates: 10 px and ~20 px above pelvis 0
+    channel = np.array([2, 2, 0, 0])
+    counts = np.bincount(channel, minlength=j)
+    order = np.lexsort((np.arange(4), channel))
+    pk = Peaks(channel[order], xy[order], np.ones(4), np.concatenate([[0], np.cumsum(counts)]))
+    limbs = np.asarray(MPI15.limbs)
+    limb, ia, ib, off = candidate_pairs(pk, limbs)
+    score = np.where(limb == 1, 0.9, -1.0)  # every neck-pelvis pair looks perfect on the PAF
+    length = np.hypot(*(pk.xy[ib] - pk.xy[ia]).T)
+    pel = np.arange(pk.start[2], pk.start[3])
+    z = np.array([48.37 / (4 * 10.0), 48.37 / (4 * 20.0)])  # expected neck-pelvis 10 / 20 out px
+    a = group_people(pk, score, length, off, pel, z, MPI15, 4)
+    neck10 = pk.start[0] + int(np.argmin(np.abs(pk.xy[pk.start[0]:pk.start[1], 1] - 10.5)))
+    assert a[0, 0] == neck10  # near person takes the 10 px neck
+    assert a[1, 0] >= 0 and a[1, 0] != neck10  # far person gets the other one
+    assert (a[:, 1] == -1).all()  # no head-top candidates

@@ -72,6 +72,10 @@ def test_synth_many_people_and_config_checks(lib):
         SceneConfig(min_people=3, max_people=2)
     with pytest.raises(HuporError, match="overlap_fraction"):
         SceneConfig(overlap_fraction=1.5)
+    with pytest.raises(HuporError, match="pitch_range_deg"):
+        SceneConfig(pitch_range_deg=(10.0, -10.0))
+    none = sample_scene(SceneConfig(width=64, height=48, max_occluders=0), lib, 0, 0, appearance=False)
+    assert none.prims.num_boxes == 0 and (none.prims.owner >= 0).all()
 
 
 def test_synth_render_maps(lib):

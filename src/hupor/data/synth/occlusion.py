@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...records import CAUSE_CODE, ImageRecord
-from .body import JOINT_PARTS, box_bounds, capsule_bounds, ray_box, ray_capsule
+from .body import JOINT_PARTS, capsule_bounds, ray_box, ray_capsule
 from .scene import Scene, SceneConfig
 
 NEAR_MM = 50.0

@@ -68,6 +68,18 @@ class SceneConfig:
             raise HuporError(f"SceneConfig.depth_range_mm: need 500 <= min <= max, got {lo}, {hi}")
         if not 0 < self.focal_range[0] <= self.focal_range[1]:
             raise HuporError(f"SceneConfig.focal_range: need 0 < min <= max, got {self.focal_range}")
+        for name in ("height_range_mm", "camera_height_range_mm", "pitch_range_deg"):
+            lo, hi = getattr(self, name)
+            if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
+                raise HuporError(f"SceneConfig.{name}: need finite min <= max, got {lo}, {hi}")
+        if self.height_range_mm[0] < 500 or self.camera_height_range_mm[0] <= 0:
+            raise HuporError("SceneConfig: body heights must be >= 500 mm and camera heights > 0")
+        for name in ("visible_margin_mm", "self_margin_mm", "label_radius_px", "min_separation_mm",
+                     "bone_jitter", "angle_noise_deg", "border_margin", "principal_jitter"):
+            if not getattr(self, name) >= 0:
+                raise HuporError(f"SceneConfig.{name}: must be >= 0, got {getattr(self, name)}")
+        if self.max_occluders < 0:
+            raise HuporError(f"SceneConfig.max_occluders: must be >= 0, got {self.max_occluders}")
         for name in ("overlap_fraction", "occluder_prob", "pillar_fraction", "mirror_prob"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise HuporError(f"SceneConfig.{name}: must be in [0, 1], got {getattr(self, name)}")
@@ -138,7 +150,7 @@ def _occluders(cfg: SceneConfig, rng: np.random.Generator, ground: np.ndarray) -
     """Occluders between the camera and people, in level-frame ground coordinates (mm):
     pillars ``(x, z, radius, height)`` and boxes ``(x, z, half (3,), yaw)``."""
     pillars, boxes = [], []
-    if ground.shape[0] == 0 or rng.random() >= cfg.occluder_prob:
+    if ground.shape[0] == 0 or cfg.max_occluders == 0 or rng.random() >= cfg.occluder_prob:
         return pillars, boxes
     for _ in range(int(rng.integers(1, cfg.max_occluders + 1))):
         tx, tz = ground[rng.integers(ground.shape[0])]

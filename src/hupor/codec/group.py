@@ -67,23 +67,18 @@ def group_people(peaks: Peaks, score: np.ndarray, length: np.ndarray, offsets: n
 def _greedy(total: np.ndarray, rows: np.ndarray, assign: np.ndarray, dst: int, first: int) -> None:
     """Sequential greedy in row (depth) order: each person takes its best unused candidate (> 0).
 
-    Vectorised: rows before the first conflicting pick are final; their picks are masked for the
-    remaining rows and the rest is redone (one pass per conflict).
+    Used only when two people's best candidates collide; plain Python over the small (people x
+    candidates) matrix is faster here than repeated numpy passes.
     """
-    t = total.copy()
-    m = len(rows)
-    s = 0
-    while s < m:
-        sub = t[s:]
-        k = np.arange(len(sub))
-        best = np.argmax(sub, axis=1)
-        ok = sub[k, best] > 0
-        picks = np.where(ok, best, -1 - k)  # rows without a pick never conflict
-        order = np.argsort(picks, kind="stable")
-        srt = picks[order]
-        dup = order[1:][srt[1:] == srt[:-1]]  # later rows of equal picks
-        stop = int(dup.min()) if dup.size else len(sub)
-        fin = np.flatnonzero(ok[:stop])
-        assign[rows[s + fin], dst] = first + best[fin]
-        t[s + stop:, best[fin]] = -np.inf
-        s += stop
+    order = np.argsort(-total, axis=1, kind="stable")
+    tot_l, ord_l = total.tolist(), order.tolist()
+    used: set[int] = set()
+    for i, row in enumerate(rows.tolist()):
+        t_row = tot_l[i]
+        for c in ord_l[i]:
+            if t_row[c] <= 0:
+                break
+            if c not in used:
+                used.add(c)
+                assign[row, dst] = first + c
+                break

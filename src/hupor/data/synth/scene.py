@@ -28,7 +28,8 @@ class SceneConfig:
     focal_range: fx = fy = ``width * U(focal_range)`` (0.6–1.4 × width: horizontal field of view
     39°–80°). principal_jitter: principal point offset from the centre, as a fraction of the size.
     overlap_fraction: fraction of scenes where people are deliberately placed behind one another.
-    pitch: aimed at hip height 3–8 m ahead, plus N(0, 3°), clipped to pitch_range_deg (down > 0).
+    pitch: aimed at hip height (0.9 m) at the people's median distance, plus N(0, 3°), clipped to
+    pitch_range_deg (down > 0).
     border_margin: pelvis image positions range over ``[-m, 1 + m] * width`` (truncation).
     visible_margin_mm / self_margin_mm / label_radius_px: occlusion-label rule (docs/synth.md).
     """
@@ -250,11 +251,12 @@ def sample_scene(cfg: SceneConfig, motion: MotionLibrary, seed: int, index: int,
     K = Intrinsics(f, f, W / 2 + rng.uniform(-1, 1) * cfg.principal_jitter * W,
                    H / 2 + rng.uniform(-1, 1) * cfg.principal_jitter * H)
     cam_h = rng.uniform(*cfg.camera_height_range_mm)
-    # aim roughly at hip height a few metres away, then jitter; clipped to the configured range
-    aim = np.degrees(np.arctan2(cam_h - 1000.0, rng.uniform(3000.0, 8000.0))) + rng.normal(0.0, 3.0)
-    pitch = np.radians(np.clip(aim, *cfg.pitch_range_deg))
     n_want = int(rng.integers(cfg.min_people, cfg.max_people + 1))
     ground = _place_people(cfg, rng, n_want, K)
+    # aim at hip height (0.9 m) at the people's median distance, jitter, clip to the range
+    dist = float(np.median(ground[:, 1])) if ground.shape[0] else 5000.0
+    aim = np.degrees(np.arctan2(cam_h - 900.0, dist)) + rng.normal(0.0, 3.0)
+    pitch = np.radians(np.clip(aim, *cfg.pitch_range_deg))
     body, scale, frame_index = sample_poses(motion, rng, ground.shape[0], cfg.augment())
     pillars, boxes = _occluders(cfg, rng, ground)
     arng = np.random.default_rng([int(seed) & 0xFFFFFFFF, int(index), 1]) if appearance else None

@@ -107,6 +107,23 @@ def test_synth_missing_clips_raise_install_hint(tmp_path):
         load_motion_library(tmp_path / "missing")
 
 
+def test_synth_other_clip_folders_and_corrupt_clips(tmp_path, lib):
+    import shutil
+
+    src = default_motion_dir()
+    (tmp_path / "humanoid").mkdir()
+    shutil.copy(src / "humanoid" / "humanoid.urdf", tmp_path / "humanoid" / "humanoid.urdf")
+    motions = tmp_path / "data" / "motions"
+    motions.mkdir(parents=True)
+    shutil.copy(src / "data" / "motions" / "humanoid3d_walk.txt", motions / "mine.txt")
+    small = load_motion_library(tmp_path)
+    assert small.clip_names == ("data/motions/mine.txt",) and small.num_frames == 39
+    assert np.allclose(small.offsets, lib.offsets)
+    (motions / "broken.txt").write_text("{not json")
+    with pytest.raises(HuporError, match="broken.txt"):
+        load_motion_library(tmp_path)
+
+
 def test_synth_without_pybullet_raises_install_hint(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",

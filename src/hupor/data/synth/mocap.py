@@ -30,16 +30,16 @@ from ...skeleton import MPI15
 
 INSTALL_HINT = 'the motion clips come with pybullet: pip install "hupor[data]"'
 
-#: Humanoid links in pybullet joint order (ecosystem.md §4).
+#: Humanoid links in the order of ecosystem.md §4 (pybullet itself numbers them differently).
 LINKS = ("root", "chest", "neck", "right_hip", "right_knee", "right_ankle", "right_shoulder",
          "right_elbow", "right_wrist", "left_hip", "left_knee", "left_ankle", "left_shoulder",
          "left_elbow", "left_wrist")
 PARENT = (-1, 0, 1, 0, 3, 4, 1, 6, 7, 0, 9, 10, 1, 12, 13)
-#: Column of each link's local rotation in a 44-float frame: quaternion start (spherical), angle
-#: (revolute, negative = index), or None (fixed).
 #: FK levels: (links, their parents) by tree depth from the root.
 _LEVELS = tuple((np.array(ls), np.array([PARENT[k] for k in ls]))
                 for ls in ((1, 3, 9), (2, 4, 6, 10, 12), (5, 7, 11, 13), (8, 14)))
+#: Frame column of each link's local rotation: quaternion start (spherical links) or angle
+#: (revolute links); other links are fixed.
 _SPHERICAL = {0: 4, 1: 8, 2: 12, 3: 16, 5: 21, 6: 25, 9: 30, 11: 35, 12: 39}
 _REVOLUTE = {4: 20, 7: 29, 10: 34, 13: 43}
 FRAME_WIDTH = 44
@@ -126,9 +126,12 @@ def parse_urdf(path: Path) -> np.ndarray:
         origin = joint.find("origin")
         xyz = origin.get("xyz", "0 0 0") if origin is not None else "0 0 0"
         try:
-            offsets[joint.get("name")] = [0.25 * float(v) for v in xyz.split()]
+            vals = [0.25 * float(v) for v in xyz.split()]
         except ValueError:
-            raise HuporError(f"{path}: joint {joint.get('name')!r} has a bad origin {xyz!r}") from None
+            vals = []
+        if len(vals) != 3:
+            raise HuporError(f"{path}: joint {joint.get('name')!r} has a bad origin {xyz!r}")
+        offsets[joint.get("name")] = vals
     missing = [n for n in LINKS if n not in offsets]
     if missing:
         raise HuporError(f"{path}: URDF lacks joints {', '.join(missing)}")
@@ -221,7 +224,8 @@ class MotionLibrary:
     frames: (F, 44) key frames; next_index: (F,) index of the following frame of the same clip
     (itself at a clip's last frame, or wrapping for looping clips); clip_of: (F,) clip index;
     clip_names: names relative to the folder; offsets: (15, 3) URDF offsets (m);
-    rest_height_m: standing height of the unscaled humanoid (sole to head top).
+    rest_height_m: standing height of the unscaled humanoid (sole to head top); frame_in_clip: (F,)
+    frame number within its clip.
     """
 
     frames: np.ndarray
@@ -259,20 +263,25 @@ def _find_files(directory: Path) -> tuple[list[Path], Path]:
 def load_motion_library(directory: str | Path | None = None, urdf: str | Path | None = None) -> MotionLibrary:
     """Load every 44-column clip under ``directory`` (default: pybullet_data; ``data/motions`` inside
     it is searched recursively) plus the humanoid URDF (``humanoid/humanoid.urdf`` beside the clips,
-    or ``humanoid.urdf`` in the clip folder, or ``urdf``). Cached per path."""
+    or ``humanoid.urdf`` in the clip folder, or ``urdf``). Cached while the files are unchanged."""
     if directory is None:
         directory = default_motion_dir()
-    return _load_cached(str(Path(directory).resolve()), None if urdf is None else str(Path(urdf).resolve()))
-
-
-@lru_cache(maxsize=4)
-def _load_cached(directory: str, urdf: str | None) -> MotionLibrary:
-    clips, urdf_path = _find_files(Path(directory))
+    directory = Path(directory).resolve()
+    clips, urdf_path = _find_files(directory)
     if urdf is not None:
-        urdf_path = Path(urdf)
+        urdf_path = Path(urdf).resolve()
     if not clips or not urdf_path.is_file():
         what = "no motion clips (*.txt)" if not clips else f"no humanoid URDF ({urdf_path})"
         raise HuporError(f"motion folder {directory}: {what}; {INSTALL_HINT}")
+    files = tuple(clips) + (urdf_path,)
+    signature = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    return _load_cached(str(directory), str(urdf_path), signature)
+
+
+@lru_cache(maxsize=4)
+def _load_cached(directory: str, urdf: str, signature: tuple) -> MotionLibrary:
+    clips = [Path(f) for f, _, _ in signature[:-1]]
+    urdf_path = Path(urdf)
     offsets = parse_urdf(urdf_path)
     all_frames, nxt, clip_of, names = [], [], [], []
     start = 0

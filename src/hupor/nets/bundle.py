@@ -96,7 +96,7 @@ def save_bundle(path, config, detector: Detector, reasoner: DSED | None = None,
         "format_version": FORMAT_VERSION,
         "config": plain,
         "skeleton": skeleton.to_dict(),
-        "versions": {"hupor": __version__, "torch": torch.__version__},
+        "versions": {"hupor": str(__version__), "torch": str(torch.__version__)},
         "detector": state(detector),
         "reasoner": state(reasoner),
         "refiner": state(refiner),
@@ -124,7 +124,8 @@ def load_bundle(path, device: str | torch.device = "cpu") -> ModelBundle:
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a corrupt file
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [type(exc).__name__]
+        msg = next((ln for ln in lines if ln.startswith("WeightsUnpickler error")), lines[0])
         raise HuporError(f"{path}: not a readable model bundle ({msg[:200]})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise HuporError(f"{path}: not a hupor model bundle (missing format tag)")

@@ -18,16 +18,19 @@ if [[ $PART == all || $PART == detector ]]; then
     "data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]"
 fi
 if [[ $PART == all || $PART == reasoner ]]; then
-  # DSED on skeleton-only on-the-fly scenes (data.synth in cpu-tiny.yaml); joins the detector's bundle
-  $HUPOR train reasoner --config cpu-tiny --out "$OUT/reasoner" --bundle "$OUT/detector/bundle.pt"
+  # DSED on skeleton-only on-the-fly scenes (data.synth in cpu-tiny.yaml); independent of the
+  # detector, so "detector" and "reasoner" may run at the same time (train.threads=1 here)
+  $HUPOR train reasoner --config cpu-tiny --out "$OUT/reasoner" train.threads=1
 fi
 if [[ $PART == all || $PART == refiner ]]; then
-  # (prediction, ground truth) pairs from the trained detector + DSED, then RefineNet
-  $HUPOR train pairs --config cpu-tiny --bundle "$OUT/reasoner/bundle.pt" \
+  # detector + DSED in one bundle, (prediction, ground truth) pairs from it, then RefineNet
+  $HUPOR train export --base "$OUT/detector/bundle.pt" --reasoner "$OUT/reasoner/reasoner.pt" \
+    --out "$OUT/det-reasoner.pt"
+  $HUPOR train pairs --config cpu-tiny --bundle "$OUT/det-reasoner.pt" \
     --records "$OUT/synth-train/annotations.json" --limit 1500 --out "$OUT/pairs-train.npz"
-  $HUPOR train pairs --config cpu-tiny --bundle "$OUT/reasoner/bundle.pt" \
+  $HUPOR train pairs --config cpu-tiny --bundle "$OUT/det-reasoner.pt" \
     --records "$OUT/synth-val/annotations.json" --out "$OUT/pairs-val.npz"
-  $HUPOR train refiner --config cpu-tiny --out "$OUT/refiner" --bundle "$OUT/reasoner/bundle.pt" \
+  $HUPOR train refiner --config cpu-tiny --out "$OUT/refiner" --bundle "$OUT/det-reasoner.pt" \
     "data.pairs=[$OUT/pairs-train.npz]" "data.val_pairs=[$OUT/pairs-val.npz]"
   cp "$OUT/refiner/bundle.pt" src/hupor/assets/default.pt
 fi

@@ -93,3 +93,25 @@ def test_synth_labels_agree_with_rendered_id_mask(lib):
                     total += 1
     assert total > 50
     assert agree / total > 0.9, (agree, total)
+
+
+def test_synth_ray_capsule_exact_and_shared_with_renderer(rng):
+    from hupor.data.synth.body import ray_capsule
+    from hupor.data.synth.render import _capsule_t
+
+    d = np.concatenate([rng.uniform(-0.1, 0.12, (400, 2)), np.ones((400, 1))], axis=1)
+    a, b, r = np.array([100.0, -50.0, 3000.0]), np.array([-150.0, 300.0, 3400.0]), 120.0
+    t = ray_capsule(d, a, b, np.full(400, r))
+    t2 = _capsule_t(d[None], np.einsum("ki,ki->k", d, d)[None], a, b, r)[0]
+    assert np.array_equal(np.isfinite(t), np.isfinite(t2)) and np.isfinite(t).sum() > 50
+    hit = np.isfinite(t)
+    assert np.allclose(t[hit], t2[hit], rtol=1e-9)
+    p = t[hit, None] * d[hit]  # hit points lie on the capsule surface ...
+    s = np.clip((p - a) @ (b - a) / ((b - a) @ (b - a)), 0, 1)
+    assert np.allclose(np.linalg.norm(p - (a + s[:, None] * (b - a)), axis=1), r, atol=1e-6)
+    miss = d[~hit]  # ... and missed rays pass farther than r from the segment
+    ts = np.linspace(2000, 5000, 3001)
+    pts = ts[None, :, None] * miss[:, None, :]
+    s = np.clip((pts - a) @ (b - a) / ((b - a) @ (b - a)), 0, 1)
+    dist = np.linalg.norm(pts - (a + s[..., None] * (b - a)), axis=-1)
+    assert (dist.min(axis=1) > r - 1.0).all()

@@ -52,7 +52,7 @@ def _capsule_t(d: np.ndarray, dd: np.ndarray, a: np.ndarray, b: np.ndarray, r: f
             h = qb * qb - qa * qc
             tc = (-qb - np.sqrt(np.maximum(h, 0.0))) / qa
             y = baoa + tc * bard
-            ok = (h >= 0) & (qa > 1e-12) & (y > 0) & (y < baba) & (tc > 0)
+            ok = (h >= 0) & (qa > 1e-9 * baba * dd) & (y > 0) & (y < baba) & (tc > 0)
             t = np.where(ok, tc, t)
         for dc, cc in ((da, aa), (db, bb)):
             hs = dc * dc - dd * (cc - r2)

@@ -203,6 +203,10 @@ class Predictor:
         from .nets import preprocess
 
         n = len(images)
+        for i, im in enumerate(images):
+            if not (isinstance(im, np.ndarray) and im.dtype == np.uint8 and im.ndim == 3 and im.shape[2] == 3):
+                raise HuporError(f"image[{i}]: predict_arrays needs uint8 (H, W, 3) BGR arrays, got "
+                                 f"{getattr(im, 'dtype', type(im).__name__)} {getattr(im, 'shape', '')}")
         paths = list(paths) if paths is not None else [None] * n
         frames = list(frames) if frames is not None else [None] * n
         p = self.codec_params

@@ -84,6 +84,7 @@ def test_product_cli_video(media, tmp_path):
     (["{root}/emptydir"], "holds no images or videos"),
     (["{root}/zero.png"], "empty file (0 bytes)"),
     (["{root}/huge.png"], "larger than the limit"),
+    (["7"], "webcam 7: cannot open as a video"),
 ])
 def test_product_cli_nothing_processed(media, tmp_path, capsys, args, message):
     root = media["root"]

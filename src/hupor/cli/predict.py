@@ -63,7 +63,7 @@ def run(args) -> int:
 
     from ..errors import HuporError
     from ..media import expand_inputs, load_intrinsics
-    from ..predictor import Predictor
+    from ..predictor import Predictor, resolve_intrinsics
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -75,6 +75,7 @@ def run(args) -> int:
         args.json_output = "hupor-output"
     K = load_intrinsics(args.intrinsics) if args.intrinsics else None
     cam = {"K": K, "fx": args.fx, "fov_degrees": args.fov}
+    resolve_intrinsics(640, 480, **cam)  # bad --fx / --fov fail here, once, before any input is read
     errors: list[tuple[str, str]] = []
     sources = []
     for item in args.inputs:
@@ -144,7 +145,11 @@ class _Context:
                 errors.append((src.path, str(exc)))
         if not loaded:
             return 0, 0
-        preds = self._predict([im for _, im in loaded], [s.path for s, _ in loaded])
+        try:
+            preds = self._predict([im for _, im in loaded], [s.path for s, _ in loaded])
+        except HuporError as exc:
+            errors.extend((src.path, str(exc)) for src, _ in loaded)
+            return 0, 0
         done = people = 0
         for (src, img), pred in zip(loaded, preds):
             try:

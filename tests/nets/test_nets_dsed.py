@@ -3,7 +3,8 @@ import torch
 import torch.nn.functional as F
 
 from hupor.errors import HuporError
-from hupor.nets import DSED, det_to_maps57, distill_loss, dsed_loss, load_model_config, maps57_to_det, omega_extract
+from hupor.nets import (DSED, det_to_maps57, distill_loss, dsed_loss, load_model_config, maps57_to_det,
+                        omega_extract)
 from hupor.nets.config import ReasonerConfig
 
 TINY = ReasonerConfig(stages=2, blocks=(1, 1, 1, 1), widths=(8, 8, 8, 8), decoder_width=16)
@@ -46,7 +47,7 @@ def test_residual_is_the_detached_input():
     dsed = DSED(TINY)
     x = _maps().requires_grad_(True)
     out = dsed(x, teacher57=_maps(seed=1))
-    x2d, xz = maps57_to_det(x.detach(), 15)
+    x2d, xz = maps57_to_det(x.detach())
     for units in out.units:
         for u in units:
             torch.testing.assert_close(u.maps2d - u.maps2d_dec, x2d)

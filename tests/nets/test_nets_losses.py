@@ -21,7 +21,7 @@ def _perfect_outputs(maps, rd_value, stages=2, c2f=True):
     for s in range(stages):
         units = []
         for u in range(4):
-            m2, z = maps57_to_det(maps[:, levels[s][u]], 15)
+            m2, z = maps57_to_det(maps[:, levels[s][u]])
             units.append(DetUnit(m2.clone(), z.clone(), torch.full((B, 7, H, W), rd_value)))
         out.append(units)
     return out
@@ -108,12 +108,12 @@ def test_shape_errors_name_the_input():
 
 def _reason_out(maps_all, x57, cfg, occ_dec=None):
     levels = unit_levels(cfg.stages, cfg.coarse_to_fine)
-    x2d, xz = maps57_to_det(x57, 15)
+    x2d, xz = maps57_to_det(x57)
     units = []
     for s in range(cfg.stages):
         row = []
         for u in range(4):
-            a2d, az = maps57_to_det(maps_all[:, levels[s][u]], 15)
+            a2d, az = maps57_to_det(maps_all[:, levels[s][u]])
             row.append(ReasonUnit(a2d.clone(), az.clone(), a2d - x2d, az - xz))
         units.append(row)
     return ReasonerOutput(units, [[] for _ in range(cfg.stages)])

@@ -99,7 +99,7 @@ class DSED(nn.Module):
             self._check("teacher input", teacher57)
             if teacher57.shape != x57.shape:
                 raise HuporError(f"DSED: teacher input {tuple(teacher57.shape)} != input {tuple(x57.shape)}")
-        res2d, resz = maps57_to_det(x57.detach(), self.skeleton.num_joints)
+        res2d, resz = maps57_to_det(x57.detach(), self.skeleton)
         units: list[list[ReasonUnit]] = []
         distill: list[list[tuple[torch.Tensor, torch.Tensor]]] = []
         skips = None

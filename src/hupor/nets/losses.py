@@ -21,6 +21,7 @@ from typing import Sequence
 import torch
 
 from ..errors import HuporError
+from ..skeleton import MPI15, Skeleton
 from .config import DetectorConfig, ReasonerConfig
 from .detector import DetectorOutput
 from .dsed import ReasonerOutput
@@ -86,13 +87,20 @@ def root_depth_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return err.sum() / n.clamp(min=1)
 
 
+def _check_skeleton(skeleton: Skeleton, j: int, p: int) -> None:
+    if (skeleton.num_joints, skeleton.num_limbs) != (j, p):
+        raise HuporError(f"loss: outputs have {j} joints / {p} limbs, skeleton {skeleton.name} has "
+                         f"{skeleton.num_joints} / {skeleton.num_limbs}")
+
+
 def _check_maps(name: str, maps: torch.Tensor, b: int, c: int, hw) -> None:
     if maps.dim() != 5 or maps.shape[0] != b or maps.shape[2] != c or maps.shape[-2:] != hw:
         raise HuporError(f"{name}: expected (B={b}, L, {c}, {hw[0]}, {hw[1]}), got {tuple(maps.shape)}")
 
 
 def detector_loss(outputs: DetectorOutput, maps: torch.Tensor, valid: torch.Tensor,
-                  root_depth: torch.Tensor, cfg: DetectorConfig = DetectorConfig()) -> dict[str, torch.Tensor]:
+                  root_depth: torch.Tensor, cfg: DetectorConfig = DetectorConfig(),
+                  skeleton: Skeleton = MPI15) -> dict[str, torch.Tensor]:
     """Detector loss summed over stages and units (method §5.2).
 
     ``maps``: visible-only targets (the codec's "vis" subset), (B, L, J+3P, h, w); ``valid`` (B, J+3P);
@@ -103,6 +111,7 @@ def detector_loss(outputs: DetectorOutput, maps: torch.Tensor, valid: torch.Tens
     b, c2d, h, w = first.maps2d.shape
     p = first.z.shape[1]
     j = c2d - 2 * p
+    _check_skeleton(skeleton, j, p)
     _check_maps("detector targets", maps, b, j + 3 * p, (h, w))
     if valid.shape != (b, j + 3 * p):
         raise HuporError(f"valid mask: expected ({b}, {j + 3 * p}), got {tuple(valid.shape)}")
@@ -117,7 +126,7 @@ def detector_loss(outputs: DetectorOutput, maps: torch.Tensor, valid: torch.Tens
         for u, out in enumerate(units):
             finest = u == len(units) - 1
             scale = 1.0 if finest else 0.25
-            t2d, tz = maps57_to_det(maps[:, levels[s][u]], j)
+            t2d, tz = maps57_to_det(maps[:, levels[s][u]], skeleton)
             terms["det_2d"] = terms["det_2d"] + scale * reduce_channels(
                 channel_mse(out.maps2d, t2d) * valid2d, g2d, finest)
             terms["det_z"] = terms["det_z"] + scale * reduce_channels(
@@ -139,8 +148,8 @@ def distill_loss(out: ReasonerOutput, supervised_blocks: Sequence[int] = (1, 2, 
 
 
 def dsed_loss(out: ReasonerOutput, maps_all: torch.Tensor, maps_occ: torch.Tensor | None,
-              valid: torch.Tensor | None, omega: float, cfg: ReasonerConfig = ReasonerConfig()
-              ) -> dict[str, torch.Tensor]:
+              valid: torch.Tensor | None, omega: float, cfg: ReasonerConfig = ReasonerConfig(),
+              skeleton: Skeleton = MPI15) -> dict[str, torch.Tensor]:
     """Reasoning loss (method §6.3 [PROP]), summed over stages and units.
 
     ``"all"``: residual-added outputs vs all-joint maps (λ_k^all, λ_p^all; PAF-z × z_scale).
@@ -153,6 +162,7 @@ def dsed_loss(out: ReasonerOutput, maps_all: torch.Tensor, maps_occ: torch.Tenso
     b, c2d, h, w = first.maps2d.shape
     p = first.z.shape[1]
     j = c2d - 2 * p
+    _check_skeleton(skeleton, j, p)
     _check_maps("reasoner targets (all)", maps_all, b, j + 3 * p, (h, w))
     use_occ = maps_occ is not None and (cfg.lambda_k_occ > 0 or cfg.lambda_p_occ > 0)
     if use_occ:
@@ -175,12 +185,12 @@ def dsed_loss(out: ReasonerOutput, maps_all: torch.Tensor, maps_occ: torch.Tenso
         for u, unit in enumerate(units):
             finest = u == len(units) - 1
             scale = 1.0 if finest else 0.25
-            t2d, tz = maps57_to_det(maps_all[:, levels[s][u]], j)
+            t2d, tz = maps57_to_det(maps_all[:, levels[s][u]], skeleton)
             terms["all"] = terms["all"] + scale * (
                 reduce_channels(channel_mse(unit.maps2d, t2d) * valid2d, g_all[0], finest)
                 + reduce_channels(channel_mse(unit.z, tz) * validz, g_all[1], finest))
             if use_occ:
-                o2d, oz = maps57_to_det(maps_occ[:, levels[s][u]], j)
+                o2d, oz = maps57_to_det(maps_occ[:, levels[s][u]], skeleton)
                 terms["occ"] = terms["occ"] + scale * (
                     reduce_channels(channel_mse(unit.maps2d_dec, o2d) * valid2d, g_occ[0], finest)
                     + reduce_channels(channel_mse(unit.z_dec, oz) * validz, g_occ[1], finest))

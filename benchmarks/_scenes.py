@@ -150,13 +150,15 @@ def grid_scene(rng, rows: int, cols: int, z_mm: float = 9000.0, net_w: int = 832
     return Scene(j2, j3, np.where(inside, 2, 0), float(focal_net), net_w, net_h)
 
 
-def roundtrip_errors(scene: Scene, poses, stride: int = 4, match_px: float = 8.0) -> dict:
+def roundtrip_errors(scene: Scene, poses, stride: int = 4, match_px: float = 8.0, rd_maps=None) -> dict:
     """Compare decoded ``poses`` (network-input px / mm) with the scene's ground truth.
 
     GT people count as "in view" if their pelvis is labelled and lies at least one output pixel inside
     the map (border pixels cannot be NMS peaks). Predictions are matched to GT greedily by pelvis
     distance (< ``match_px`` network px). Returns per-joint 2D errors (network-input px), root-relative
-    3D errors (mm) over detected labelled joints, relative root-depth errors, and counts.
+    3D errors (mm) over detected labelled joints, relative root-depth errors, and counts. With the GT
+    root-depth maps ``rd_maps``, ``root_rel_own`` keeps only people whose pelvis pixel in the pelvis
+    channel holds their own depth (not painted over by a nearer person).
     """
     root = MPI15.root
     pel = scene.joints_net[:, root]
@@ -164,7 +166,7 @@ def roundtrip_errors(scene: Scene, poses, stride: int = 4, match_px: float = 8.0
     in_view = ((scene.visibility[:, root] >= 1) & (pel[:, 0] >= lo) & (pel[:, 0] < hi_w)
                & (pel[:, 1] >= lo) & (pel[:, 1] < hi_h))
     out = {"n_gt": int(in_view.sum()), "n_found": 0, "n_pred": len(poses), "err2d": [], "err3d": [],
-           "root_rel": [], "joints_labelled": 0, "joints_detected": 0}
+           "root_rel": [], "root_rel_own": [], "joints_labelled": 0, "joints_detected": 0}
     taken = set()
     pred_pel = poses.joints_net[:, root]
     for g in np.flatnonzero(in_view):
@@ -185,4 +187,8 @@ def roundtrip_errors(scene: Scene, poses, stride: int = 4, match_px: float = 8.0
         out["err3d"] += list(np.linalg.norm(rel_pr - rel_gt, axis=1)[ok])
         zg = scene.joints_3d[g, root, 2]
         out["root_rel"].append(abs(poses.root_depth_mm[i] - zg) / zg)
+        if rd_maps is not None:
+            c, r = np.floor(pel[g] / stride).astype(int)
+            if abs(rd_maps[2, r, c] - zg / 10.0 / scene.focal_net) < 1e-6:
+                out["root_rel_own"].append(out["root_rel"][-1])
     return out

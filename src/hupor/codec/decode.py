@@ -67,7 +67,8 @@ def decode_maps(skeleton: Skeleton, cparams: CodecParams, maps57, root_depth, le
         rd = np.ascontiguousarray(rd)
 
     peak = cparams.heatmap_peak
-    pk = find_peaks(maps[:nj], params.peak_threshold * peak, params.refine_radius, params.max_peaks)
+    pk = find_peaks(maps[:nj], params.peak_threshold * peak, params.refine_radius, params.max_peaks,
+                    params.refine)
     pk.score = np.clip(pk.score / peak, 0.0, 1.0)  # scores in [0, 1]
     limbs = np.asarray(skeleton.limbs, dtype=np.int64)
     limb, ia, ib, offsets = candidate_pairs(pk, limbs)

@@ -55,8 +55,9 @@ class DecodeParams:
     """Decoder settings (method §8). Scores and thresholds are on normalised maps.
 
     * ``peak_threshold``: NMS keeps heatmap maxima above this value (official 0.2).
-    * ``refine_radius``: sub-pixel refinement window half-size (value-weighted mean over
-      ``(2r+1)²`` pixels, positive values only; official r = 3).
+    * ``refine``: sub-pixel refinement, "mean" (official: value-weighted mean over a
+      ``(2r+1)²`` window, positive values only, r = ``refine_radius``) or "gaussian" (log-parabola
+      through the peak and its 4 neighbours; exact for Gaussians and robust to nearby peaks).
     * ``max_peaks``: at most this many peaks per joint channel (highest first).
     * ``paf_sample_min`` / ``paf_sample_max`` / ``paf_point_threshold`` / ``paf_keep_ratio``: PAF
       line score (method §8.5).
@@ -72,6 +73,7 @@ class DecodeParams:
     """
 
     peak_threshold: float = 0.2
+    refine: str = "mean"
     refine_radius: int = 3
     max_peaks: int = 127
     paf_sample_min: int = 5
@@ -96,6 +98,8 @@ class DecodeParams:
                              f"got {self.root_rule!r}")
         if not 0 <= self.peak_threshold < 1:
             raise HuporError(f"decode params: peak_threshold must be in [0, 1), got {self.peak_threshold}")
+        if self.refine not in ("mean", "gaussian"):
+            raise HuporError(f"decode params: refine must be 'mean' or 'gaussian', got {self.refine!r}")
         if self.refine_radius < 0 or self.max_peaks < 1 or self.max_people < 1:
             raise HuporError("decode params: refine_radius ≥ 0, max_peaks ≥ 1, max_people ≥ 1 required")
         if not 1 <= self.paf_sample_min <= self.paf_sample_max:

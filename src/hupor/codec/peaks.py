@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import HuporError
+
 
 @dataclass
 class Peaks:
@@ -24,15 +26,20 @@ class Peaks:
         return slice(int(self.start[j]), int(self.start[j + 1]))
 
 
-def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: int = 127) -> Peaks:
+def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: int = 127,
+               refine: str = "mean") -> Peaks:
     """Peaks of ``heat`` (J, h, w), any positive scale; ``threshold`` is in the map's own scale.
 
     A peak is an interior pixel above ``threshold`` and greater than its 8 neighbours (border pixels
     are excluded); ties are broken in raster order (strictly greater than the 4 neighbours before it,
     ≥ the 4 after it), so a plateau — e.g. a Gaussian centred exactly on a pixel corner — gives one
-    peak, where the official strict rule gives none. Its position is the value-weighted mean pixel (positive values only) in a
-    ``(2·radius+1)²`` window clipped to the map, + 0.5. At most ``max_peaks`` per channel (best first).
+    peak, where the official strict rule gives none. At most ``max_peaks`` per channel (best first).
     Scores are raw map values (the caller normalises).
+
+    Sub-pixel position (``refine``): "mean" (official) — the value-weighted mean pixel (positive
+    values only) in a ``(2·radius+1)²`` window clipped to the map, + 0.5; "gaussian" — a parabola
+    through the logs of the peak and its two neighbours, per axis (exact for a Gaussian, unaffected by
+    other peaks ≥ 2 px away; an axis with a non-positive neighbour falls back to "mean").
     """
     nj, h, w = heat.shape
     flat_map = heat.reshape(-1)
@@ -76,4 +83,18 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
         tot = wts.sum(axis=(1, 2))  # > 0: the centre pixel is above threshold ≥ 0
         xy[:, 0] = (wts.sum(axis=1) * c_win).sum(axis=1) / tot + 0.5
         xy[:, 1] = (wts.sum(axis=2) * r_win).sum(axis=1) / tot + 0.5
+    if refine == "gaussian" and len(jj):
+        ctr = (jj * h + rr) * w + cc
+        lc = np.log(np.maximum(flat_map[ctr].astype(np.float64), 1e-30))
+        for axis, step in ((0, 1), (1, w)):
+            lo, hi = flat_map[ctr - step].astype(np.float64), flat_map[ctr + step].astype(np.float64)
+            ok = (lo > 0) & (hi > 0)
+            llo, lhi = np.log(np.where(ok, lo, 1.0)), np.log(np.where(ok, hi, 1.0))
+            den = llo - 2.0 * lc + lhi
+            good = ok & (den < 0)
+            off = np.clip(0.5 * (llo - lhi) / np.where(good, den, -1.0), -0.5, 0.5)
+            base = (cc if axis == 0 else rr) + 0.5
+            xy[:, axis] = np.where(good, base + off, xy[:, axis])
+    elif refine != "mean":
+        raise HuporError(f"find_peaks: refine must be 'mean' or 'gaussian', got {refine!r}")
     return Peaks(jj.astype(np.int64), xy, v.astype(np.float64), start.astype(np.int64))

@@ -112,13 +112,14 @@ def test_decode_of_flipped_maps_mirrors_the_people():
     assert np.median(e["err2d"]) < 0.5
 
 
-def test_roundtrip_lightly_overlapping_scenes():
+@pytest.mark.parametrize("refine", ["mean", "gaussian"])
+def test_roundtrip_lightly_overlapping_scenes(refine):
     rng = np.random.default_rng(11)
     agg = {"n_gt": 0, "n_found": 0, "err2d": [], "err3d": [], "root_rel": []}
     for n in (1, 3, 6, 10, 15, 20):
         sc = random_scene(rng, n, focal_net=F_NET, max_overlap=0.25)
         m, rd = maps_of(sc, level=3)
-        e = roundtrip_errors(sc, CODEC.decode(m, rd, LB, K))
+        e = roundtrip_errors(sc, CODEC.decode(m, rd, LB, K, DecodeParams(refine=refine)))
         for k in agg:
             agg[k] += e[k]
     assert agg["n_found"] == agg["n_gt"] > 30

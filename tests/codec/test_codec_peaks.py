@@ -45,3 +45,18 @@ def test_limb_depths_robust_mean():
     z[0, 5, 20] = 100.0  # one outlier sample is clipped away
     d = limb_depths(z, np.array([0]), np.array([[2.5, 5.5]]), np.array([[38.5, 5.5]]), 10, (10, 90))
     assert abs(d[0] - 7.0) < 1e-9
+
+
+def test_gaussian_refinement_is_exact_and_ignores_neighbours():
+    import pytest
+
+    from hupor.errors import HuporError
+
+    heat = np.zeros((1, 30, 40), np.float32)
+    heat[0] = np.maximum(gauss(30, 40, 12.37, 9.81, 1.37), 0.9 * gauss(30, 40, 16.2, 11.0, 1.37))
+    pk_g = find_peaks(heat, 0.2, refine="gaussian")
+    pk_m = find_peaks(heat, 0.2, refine="mean")
+    np.testing.assert_allclose(pk_g.xy[0], (12.37, 9.81), atol=2e-3)  # float32 map precision
+    assert np.abs(pk_m.xy[0] - (12.37, 9.81)).max() > 0.05  # the window mean is pulled by the neighbour
+    with pytest.raises(HuporError, match="refine"):
+        find_peaks(heat, 0.2, refine="dark")

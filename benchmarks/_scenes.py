@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hupor.codec.grid import nearest_pixel, net_to_out
 from hupor.skeleton import MPI15
 
 
@@ -113,6 +114,7 @@ def gt_root_depth_maps(scene: Scene, stride: int = 4, radius: int = 2) -> np.nda
     Each labelled torso joint's value ``Z_cm / f_net`` is painted into a disk of ``radius`` output px
     around the pixel that contains it; people are painted far → near so the nearer person wins.
     """
+
     h, w = scene.net_h // stride, scene.net_w // stride
     out = np.zeros((len(MPI15.torso), h, w), np.float32)
     rr, cc = np.mgrid[0:h, 0:w]
@@ -121,7 +123,7 @@ def gt_root_depth_maps(scene: Scene, stride: int = 4, radius: int = 2) -> np.nda
         for m, j in enumerate(MPI15.torso):
             if scene.visibility[n, j] < 1:
                 continue
-            c, r = np.floor(scene.joints_net[n, j] / stride)
+            c, r = nearest_pixel(net_to_out(scene.joints_net[n, j], stride))
             disk = (rr - r) ** 2 + (cc - c) ** 2 <= radius**2
             out[m][disk] = scene.joints_3d[n, j, 2] / 10.0 / scene.focal_net
     return out
@@ -188,7 +190,7 @@ def roundtrip_errors(scene: Scene, poses, stride: int = 4, match_px: float = 8.0
         zg = scene.joints_3d[g, root, 2]
         out["root_rel"].append(abs(poses.root_depth_mm[i] - zg) / zg)
         if rd_maps is not None:
-            c, r = np.floor(pel[g] / stride).astype(int)
+            c, r = nearest_pixel(net_to_out(pel[g], stride))
             if abs(rd_maps[2, r, c] - zg / 10.0 / scene.focal_net) < 1e-6:
                 out["root_rel_own"].append(out["root_rel"][-1])
     return out

@@ -38,7 +38,8 @@ def _train_rate(stage: str, cfg, steps: int, batch: int) -> float:
             out = module.reasoner(batch_["input"], batch_["teacher"])
             from hupor.nets import dsed_loss
 
-            loss = dsed_loss(out, batch_["all"], batch_["occ"], batch_["valid"], 0.5, cfg.model.reasoner)["total"]
+            loss = dsed_loss(out, batch_["all"], batch_["occ"], batch_["valid"], 0.5, cfg.model.reasoner,
+                             module.skeleton)["total"]
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -18,10 +18,10 @@ F_NET = K.fx * LB.scale
 
 
 def flip_scene(sc: Scene) -> Scene:
-    """Mirror a scene: x → net_w − x, X → −X, left/right joints swapped."""
+    """Mirror a scene like a flipped image array: x → net_w − 1 − x, X → −X, left/right swapped."""
     f = np.asarray(MPI15.flip)
     j2 = sc.joints_net[:, f].copy()
-    j2[..., 0] = sc.net_w - j2[..., 0]
+    j2[..., 0] = sc.net_w - 1 - j2[..., 0]
     j3 = sc.joints_3d[:, f].copy()
     j3[..., 0] *= -1
     return Scene(j2, j3, sc.visibility[:, f].copy(), sc.focal_net, sc.net_w, sc.net_h)

@@ -37,25 +37,26 @@ def test_shapes_scales_and_levels():
 def test_heatmap_is_gaussian_at_exact_subpixel_position():
     joints = np.full((1, J, 2), np.nan)
     vis = np.zeros((1, J), int)
-    joints[0, 4] = (101.3, 57.9)  # output coords (25.325, 14.475)
+    joints[0, 4] = (101.3, 57.9)  # output coords ((101.3 - 1.5) / 4, (57.9 - 1.5) / 4)
     vis[0, 4] = 2
     t = Codec().encode(joints, np.full((1, J, 3), 1000.0), vis, 600.0, levels=(3,), subsets=("vis",))
     hm = t.maps["vis"][0, 4].astype(np.float64)
     rr, cc = np.mgrid[0:128, 0:208]
-    g = np.exp(-((cc + 0.5 - 25.325) ** 2 + (rr + 0.5 - 14.475) ** 2) / (2 * 1.37**2))
-    inside = (np.abs(cc - 25) <= 5) & (np.abs(rr - 14) <= 5)  # the ⌈3σ⌉ window
+    u, v = (101.3 - 1.5) / 4, (57.9 - 1.5) / 4
+    g = np.exp(-((cc - u) ** 2 + (rr - v) ** 2) / (2 * 1.37**2))
+    inside = (np.abs(cc - 25) <= 5) & (np.abs(rr - 14) <= 5)  # the ⌈3σ⌉ window around pixel (14, 25)
     np.testing.assert_allclose(hm[inside], (255 * g / g.max())[inside], atol=1e-3)
     assert (hm[~inside] == 0).all()
     w = hm * inside
-    assert abs((w * (cc + 0.5)).sum() / w.sum() - 25.325) < 0.01
-    assert abs((w * (rr + 0.5)).sum() / w.sum() - 14.475) < 0.01
+    assert abs((w * cc).sum() / w.sum() - u) < 0.01
+    assert abs((w * rr).sum() / w.sum() - v) < 0.01
 
 
 def test_paf_direction_depth_and_width():
     sc = single_person(z_mm=3000.0)
     t = enc(sc, subsets=("vis",))
     k = 12  # l_hip -> l_knee, a long limb
-    a, b = sc.joints_net[0, 6] / 4, sc.joints_net[0, 7] / 4
+    a, b = (sc.joints_net[0, 6] - 1.5) / 4, (sc.joints_net[0, 7] - 1.5) / 4
     u = (b - a) / np.linalg.norm(b - a)
     dz_cm = (sc.joints_3d[0, 7, 2] - sc.joints_3d[0, 6, 2]) / 10
     for lev, width in ((0, 3), (4, 1)):
@@ -65,10 +66,10 @@ def test_paf_direction_depth_and_width():
         np.testing.assert_allclose(paf[1][on], 127 * u[1], rtol=1e-5, atol=1e-4)
         np.testing.assert_allclose(paf[2][on], dz_cm, atol=1e-4)  # exact cm, not int-cast
         rr, cc = np.nonzero(on)
-        p = np.stack([cc + 0.5, rr + 0.5], 1) - a
+        p = np.stack([cc, rr], 1) - a
         perp = np.abs(p[:, 0] * u[1] - p[:, 1] * u[0])
         assert perp.max() < width
-        mid = np.floor((a + b) / 2).astype(int)
+        mid = np.floor((a + b) / 2 + 0.5).astype(int)
         assert on[mid[1], mid[0]]
 
 
@@ -118,7 +119,7 @@ def test_root_depth_targets():
             x, y = sc.joints_net[n, j]
             inside = 0 <= x < 832 and 0 <= y < 512
             if sc.visibility[n, j] == 2 and inside:
-                assert rd[m, n, 0] == np.floor(y / 4) and rd[m, n, 1] == np.floor(x / 4)
+                assert rd[m, n, 0] == np.floor((y + 0.5) / 4) and rd[m, n, 1] == np.floor((x + 0.5) / 4)
                 assert rd[m, n, 2] == pytest.approx(sc.joints_3d[n, j, 2] / 10 / F_NET, rel=1e-6)
             else:
                 assert (rd[m, n] == 0).all()

@@ -42,7 +42,8 @@ def pair_scores_reference(maps, x_ch, scale, xy, ia, ib):
         s = []
         for t in range(n):
             p = a + (t + 0.5) / n * d
-            c, r = int(np.clip(np.floor(p[0]), 0, w - 1)), int(np.clip(np.floor(p[1]), 0, h - 1))
+            c = int(np.clip(np.floor(p[0] + 0.5), 0, w - 1))
+            r = int(np.clip(np.floor(p[1] + 0.5), 0, h - 1))
             s.append((maps[ch, r, c] * u[0] + maps[ch + 1, r, c] * u[1]) / scale)
         s = np.array(s)
         kept = s[s > 0.05]
@@ -59,8 +60,8 @@ def test_pair_scores_match_the_unoptimised_rule(rng):
     maps[0, 5:20, 5:50] = 127.0  # limb 0: +x
     maps[2:4] = rng.normal(0, 80, size=(2, h, w))  # limb 1: noise
     maps[2, 10:12, :] = 127.0
-    xy = rng.uniform(0.5, [w - 0.5, h - 0.5], size=(40, 2))
-    xy[:5, 1] = 10.5  # some points on the +x strip
+    xy = rng.uniform(0.0, [w - 1, h - 1], size=(40, 2))
+    xy[:5, 1] = 10.2  # some points on the +x strip
     ia, ib = rng.integers(0, 40, 400), rng.integers(0, 40, 400)
     ch = np.where(rng.random(400) < 0.5, 0, 2)
     got, _ = pair_scores(maps, ch, 127.0, xy, ia, ib)

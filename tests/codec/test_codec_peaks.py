@@ -6,7 +6,7 @@ from hupor.codec.peaks import find_peaks
 
 def gauss(h, w, x, y, s):
     rr, cc = np.mgrid[0:h, 0:w]
-    return np.exp(-((cc + 0.5 - x) ** 2 + (rr + 0.5 - y) ** 2) / (2 * s * s))
+    return np.exp(-((cc - x) ** 2 + (rr - y) ** 2) / (2 * s * s))
 
 
 def test_peaks_subpixel_threshold_border_and_order():
@@ -17,7 +17,7 @@ def test_peaks_subpixel_threshold_border_and_order():
     heat[1, 10, 10] = heat[1, 10, 11] = 0.5  # plateau: exactly one peak
     pk = find_peaks(heat, 0.2, radius=3)
     assert list(pk.start) == [0, 2, 3]
-    np.testing.assert_allclose(pk.xy[2], (11.0, 10.5), atol=0.01)  # ≈ mean of the two plateau pixels
+    np.testing.assert_allclose(pk.xy[2], (10.5, 10.0), atol=0.02)  # ≈ mean of the two plateau pixels
     np.testing.assert_allclose(pk.xy[0], (10.3, 7.8), atol=0.01)
     np.testing.assert_allclose(pk.xy[1], (22.6, 12.2), atol=0.01)
     assert pk.score[0] > pk.score[1]
@@ -29,7 +29,7 @@ def test_peaks_subpixel_threshold_border_and_order():
 def test_pair_scores_rules():
     maps = np.zeros((2, 30, 40), np.float32)  # one limb: x, y channels
     maps[0, 10, 5:30] = 127.0  # PAF pointing +x along row 10
-    xy = np.array([[6.5, 10.5], [28.5, 10.5], [6.5, 25.5], [6.6, 25.55]])
+    xy = np.array([[6.0, 10.0], [28.0, 10.0], [6.0, 25.0], [6.1, 25.05]])
     ia, ib = np.array([0, 1, 0, 2]), np.array([1, 0, 2, 3])
     score, length = pair_scores(maps, np.zeros(4, np.int64), 127.0, xy, ia, ib)
     assert score[0] == 1.0  # aligned
@@ -43,7 +43,7 @@ def test_limb_depths_robust_mean():
     z = np.zeros((1, 10, 40), np.float32)
     z[0, 5, :] = 7.0
     z[0, 5, 20] = 100.0  # one outlier sample is clipped away
-    d = limb_depths(z, np.array([0]), np.array([[2.5, 5.5]]), np.array([[38.5, 5.5]]), 10, (10, 90))
+    d = limb_depths(z, np.array([0]), np.array([[2.2, 5.2]]), np.array([[38.0, 4.8]]), 10, (10, 90))
     assert abs(d[0] - 7.0) < 1e-9
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from ..camera import Intrinsics, Letterbox
 from ..errors import HuporError, require_finite
 from ..skeleton import Skeleton
+from .grid import nearest_pixel, out_to_net
 from .group import group_people
 from .paf import candidate_pairs, limb_depths, pair_scores
 from .params import CodecParams, DecodeParams
@@ -36,10 +37,10 @@ def _to_numpy(name: str, x) -> np.ndarray:
 
 
 def _sample(maps: np.ndarray, ch: np.ndarray, xy: np.ndarray) -> np.ndarray:
-    """Nearest-pixel values (floor of the continuous output coordinate) of channel ``ch``."""
+    """Values of channel ``ch`` at the pixels holding output coordinates ``xy`` (clipped to the map)."""
     _, h, w = maps.shape
-    c = np.clip(np.floor(xy[..., 0]), 0, w - 1).astype(np.int64)
-    r = np.clip(np.floor(xy[..., 1]), 0, h - 1).astype(np.int64)
+    c = np.clip(nearest_pixel(xy[..., 0]), 0, w - 1)
+    r = np.clip(nearest_pixel(xy[..., 1]), 0, h - 1)
     return maps.reshape(-1)[(ch * h + r) * w + c].astype(np.float64)
 
 
@@ -113,7 +114,7 @@ def decode_maps(skeleton: Skeleton, cparams: CodecParams, maps57, root_depth, le
     f_net = intrinsics.fx * letterbox.scale
     z_root = np.maximum(z_norm * f_net * 10.0, MIN_ROOT_DEPTH_MM)
 
-    joints_net = xy_out * st
+    joints_net = out_to_net(xy_out, st)
     joints_2d = letterbox.to_image(joints_net)
     z = z_root[:, None] + 10.0 * rel
     joints_3d = intrinsics.backproject(joints_2d, np.where(det, z, np.nan))

@@ -1,9 +1,9 @@
 """Training targets (method §4): multi-level heatmaps, 3D PAFs, root-depth targets and the valid mask.
 
-Pixel convention (shared with the decoder): coordinates are continuous, output pixel ``(r, c)`` covers
-``[c, c+1) x [r, r+1)`` in output units (``x_net / stride``), so its centre is ``(c + 0.5, r + 0.5)``.
-A Gaussian is evaluated at pixel centres around the **exact** (not int-cast) joint position; the
-decoder's value-weighted mean plus 0.5 recovers that position without bias. The official code int-casts
+Pixel convention (:mod:`hupor.codec.grid`, shared with the decoder): output pixel ``(r, c)`` has its
+centre at output coordinates ``(c, r)`` with ``u = (x_net − (stride − 1)/2) / stride``. A Gaussian is
+evaluated at pixel centres around the **exact** (not int-cast) joint position; the decoder's
+value-weighted mean pixel index recovers that position without bias. The official code int-casts
 joint positions and depths (data-and-eval.md P16); we do not (see docs/codec.md).
 
 Rendering is vectorised numpy (no Python loop over people or limbs): Gaussians are rendered in fixed
@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import HuporError, require_finite
 from ..skeleton import Skeleton
+from .grid import nearest_pixel, net_to_out
 from .params import CodecParams
 
 SUBSETS = ("vis", "all", "occ")
@@ -94,14 +95,14 @@ class _HeatRenderer:
     def __init__(self, uv, jidx, nch, sigma, h, w):
         self.h, self.w, self.nch, self.jidx = h, w, nch, jidx
         rad = int(np.ceil(3.0 * sigma))
-        fl = np.floor(uv).astype(np.int64)  # pixel containing the point
+        fl = nearest_pixel(uv)  # pixel containing the point
         self.inside = ((fl[:, 0] >= -rad) & (fl[:, 0] <= w - 1 + rad) & (fl[:, 1] >= -rad)
                        & (fl[:, 1] <= h - 1 + rad))
         off = np.arange(-rad, rad + 1)
         cols, rows = fl[:, 0:1] + off, fl[:, 1:2] + off  # (K, 2r+1) pixel indices
         inv = -0.5 / sigma**2
-        gx = np.exp(inv * (cols + 0.5 - uv[:, 0:1]) ** 2)
-        gy = np.exp(inv * (rows + 0.5 - uv[:, 1:2]) ** 2)
+        gx = np.exp(inv * (cols - uv[:, 0:1]) ** 2)
+        gy = np.exp(inv * (rows - uv[:, 1:2]) ** 2)
         self.patch = (gy[:, :, None] * gx[:, None, :]).astype(np.float32)  # (K, S, S)
         self.pad = 2 * rad  # canvas margin: windows of points up to rad outside the map fit
         self.cols, self.rows = cols + self.pad, rows + self.pad
@@ -136,8 +137,8 @@ class _PafRenderer:
         length = np.hypot(d[:, 0], d[:, 1])
         long_ = length >= MIN_LIMB_OUT_PX
         u = d / np.where(length > 0, length, 1.0)[:, None]
-        lo = np.minimum(a, b) - thre - 0.5
-        hi = np.maximum(a, b) + thre - 0.5
+        lo = np.minimum(a, b) - thre
+        hi = np.maximum(a, b) + thre
         c0 = np.clip(np.ceil(lo[:, 0]), 0, w).astype(np.int64)
         c1 = np.clip(np.floor(hi[:, 0]), -1, w - 1).astype(np.int64)
         r0 = np.clip(np.ceil(lo[:, 1]), 0, h).astype(np.int64)
@@ -151,7 +152,7 @@ class _PafRenderer:
         bwi = np.maximum(bw[inst], 1)
         r = r0[inst] + local // bwi
         c = c0[inst] + local % bwi
-        px, py = c + 0.5 - a[inst, 0], r + 0.5 - a[inst, 1]
+        px, py = c - a[inst, 0], r - a[inst, 1]
         dist_line = np.abs(px * u[inst, 1] - py * u[inst, 0])
         dd = d[inst]
         t = np.clip((px * dd[:, 0] + py * dd[:, 1]) / np.maximum(length[inst] ** 2, 1e-12), 0.0, 1.0)
@@ -199,7 +200,7 @@ def encode_targets(skeleton: Skeleton, params: CodecParams, joints_net, joints_3
     h, w, st = params.map_h, params.map_w, params.stride
     limbs = np.asarray(skeleton.limbs, dtype=np.int64)
     masks = _subset_masks(vis, limbs, subsets)
-    uv = xy / st  # output coordinates, exact (no int cast)
+    uv = net_to_out(xy, st)  # output coordinates, exact (no int cast)
 
     # Candidate points / limb instances: the "all" superset (every subset is a subset of it).
     jmask_all = vis >= 1
@@ -234,8 +235,9 @@ def _root_depth_targets(skeleton, params, xy, xyz, vis, focal_net, has_3d) -> np
     if not has_3d or xy.shape[0] == 0:
         return out
     n = min(xy.shape[0], params.max_people)
-    col = np.floor(xy[:n, torso, 0] / params.stride)  # (n, T)
-    row = np.floor(xy[:n, torso, 1] / params.stride)
+    xy = np.nan_to_num(xy, nan=-1e6, posinf=-1e6, neginf=-1e6)  # unlabelled joints may be NaN
+    col = nearest_pixel(net_to_out(xy[:n, torso, 0], params.stride))  # (n, T) pixel holding the joint
+    row = nearest_pixel(net_to_out(xy[:n, torso, 1], params.stride))
     ok = ((vis[:n, torso] == 2) & (col >= 0) & (col < params.map_w) & (row >= 0)
           & (row < params.map_h))
     val = xyz[:n, torso, 2] / 10.0 / float(focal_net)

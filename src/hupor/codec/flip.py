@@ -1,9 +1,9 @@
 """Horizontal flips of maps57 and root-depth maps, and flip-test fusion (method §2, §8.1).
 
-Mirror convention: with continuous coordinates (pixel c covers [c, c+1)), mirroring the network
-input ``x → net_w − x`` maps output pixel ``c`` to ``w − 1 − c`` exactly, so a flip is a plain
-reversal of the width axis plus the channel permutation of the skeleton's flip tables. (Image arrays
-flipped with ``cv2.flip`` / ``[:, ::-1]`` follow the same convention.) PAF x is negated; PAF z
+Mirror convention (:mod:`hupor.codec.grid`, integer-centred pixels): mirroring the network input
+(``cv2.flip`` / ``[:, ::-1]``, i.e. ``x → net_w − 1 − x``) maps output pixel ``c`` to ``w − 1 − c``
+exactly, so a flip is a plain reversal of the width axis plus the channel permutation of the
+skeleton's flip tables. PAF x is negated; PAF z
 (Z_B − Z_A) is unchanged by a horizontal mirror and only moves with its limb. All functions accept
 numpy arrays or torch tensors with any leading dimensions.
 """

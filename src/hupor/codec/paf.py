@@ -31,9 +31,9 @@ def pair_scores(maps: np.ndarray, x_ch: np.ndarray, scale: float, xy: np.ndarray
     """PAF scores and lengths (output px) of pairs ``(xy[ia], xy[ib])``.
 
     ``maps`` (C, h, w) raw maps; pair i reads PAF x from channel ``x_ch[i]`` and y from ``x_ch[i] + 1``
-    (divided by ``scale``). ``xy`` must lie inside the map (peaks do). Each pair is sampled at
+    (divided by ``scale``). ``xy`` is clipped to the map. Each pair is sampled at
     ``N = clip(round(√(5·max(|dx|,|dy|))), n_min, n_max)`` points at fractions (t + 0.5)/N of the
-    segment (pixel = floor of the point). Score = mean of the samples ⟨û, PAF⟩ > ``point_thr`` if more
+    segment (nearest pixel). Score = mean of the samples ⟨û, PAF⟩ > ``point_thr`` if more
     than ``keep_ratio`` of them pass; else 0.1 + 1e-6 for pairs shorter than √(w·h)/150; else −1.
 
     Speed: samples t = N // 2 and N // 4 are tested first for all pairs; a pair that already fails
@@ -45,20 +45,20 @@ def pair_scores(maps: np.ndarray, x_ch: np.ndarray, scale: float, xy: np.ndarray
     if m == 0:
         return np.zeros(0), np.zeros(0)
     flat = maps.reshape(-1)
-    xs, ys = xy[:, 0], xy[:, 1]
+    xs, ys = np.clip(xy[:, 0], 0, w - 1), np.clip(xy[:, 1], 0, h - 1)
     ax, ay = xs[ia], ys[ia]
     dx, dy = xs[ib] - ax, ys[ib] - ay
     length = np.hypot(dx, dy)
     n = np.clip(np.rint(np.sqrt(5.0 * np.maximum(np.abs(dx), np.abs(dy)))), n_min, n_max)
     score = np.where(length < np.sqrt(hw) / 150.0, 0.1 + 1e-6, -1.0)
-    # quick test with samples t = N // 2 and N // 4 (distinct for N ≥ 3; points between two in-map
-    # peaks are in the map: no clipping needed)
+    # quick test with samples t = N // 2 and N // 4 (distinct for N ≥ 3; points between two peaks
+    # inside [0, w-1] x [0, h-1] round to in-map pixels: no clipping needed)
     lim = point_thr * scale * length
     ch0 = x_ch * hw
     fails = np.zeros(m)
     for q in (2, 4):
         fr = (np.floor(n / q) + 0.5) / n
-        base = ch0 + (ay + fr * dy).astype(np.int64) * w + (ax + fr * dx).astype(np.int64)
+        base = ch0 + (ay + fr * dy + 0.5).astype(np.int64) * w + (ax + fr * dx + 0.5).astype(np.int64)
         fails += flat[base] * dx + flat[base + hw] * dy <= lim
     if n_min < 3:
         fails = np.where(n < 3, np.minimum(fails, 1), fails)
@@ -69,8 +69,8 @@ def pair_scores(maps: np.ndarray, x_ch: np.ndarray, scale: float, xy: np.ndarray
         frac = (t + 0.5) / nt
         tx, ty = dx[todo], dy[todo]
         ln = np.where(length[todo] > 0, length[todo], 1.0)
-        px = np.clip(np.floor(ax[todo, None] + frac * tx[:, None]), 0, w - 1).astype(np.int64)
-        py = np.clip(np.floor(ay[todo, None] + frac * ty[:, None]), 0, h - 1).astype(np.int64)
+        px = np.clip(np.floor(ax[todo, None] + frac * tx[:, None] + 0.5), 0, w - 1).astype(np.int64)
+        py = np.clip(np.floor(ay[todo, None] + frac * ty[:, None] + 0.5), 0, h - 1).astype(np.int64)
         b2 = x_ch[todo, None] * hw + py * w + px
         s = (flat[b2] * (tx / ln)[:, None] + flat[b2 + hw] * (ty / ln)[:, None]) / scale
         kept = (t < nt) & (s > point_thr)
@@ -85,7 +85,7 @@ def limb_depths(maps: np.ndarray, z_ch: np.ndarray, a: np.ndarray, b: np.ndarray
     """Robust mean of channel ``z_ch`` (M,) of ``maps`` (C, h, w) along segments a→b (M, 2) output
     coords (method §8.7).
 
-    ``samples`` equally spaced points from a to b inclusive, nearest pixel (floor), values clipped to
+    ``samples`` equally spaced points from a to b inclusive, nearest pixel, values clipped to
     their ``clip`` percentiles (linear interpolation), then averaged. Returns (M,) in the map's unit.
     """
     _, h, w = maps.shape
@@ -93,8 +93,8 @@ def limb_depths(maps: np.ndarray, z_ch: np.ndarray, a: np.ndarray, b: np.ndarray
         return np.zeros(0)
     t = np.linspace(0.0, 1.0, samples)
     p = a[:, None, :] + t[None, :, None] * (b - a)[:, None, :]
-    px = np.clip(np.floor(p[..., 0]), 0, w - 1).astype(np.int64)
-    py = np.clip(np.floor(p[..., 1]), 0, h - 1).astype(np.int64)
+    px = np.clip(np.floor(p[..., 0] + 0.5), 0, w - 1).astype(np.int64)
+    py = np.clip(np.floor(p[..., 1] + 0.5), 0, h - 1).astype(np.int64)
     vals = np.sort(maps.reshape(-1)[(z_ch[:, None] * h + py) * w + px].astype(np.float64), axis=1)
     lo, hi = _sorted_percentile(vals, clip[0]), _sorted_percentile(vals, clip[1])
     return np.clip(vals, lo[:, None], hi[:, None]).mean(axis=1)

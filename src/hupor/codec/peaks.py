@@ -1,7 +1,7 @@
 """Heatmap peaks (method §8.4): 3x3 non-maximum suppression and sub-pixel refinement, all channels at once.
 
-Convention: output pixel (r, c) has its centre at (c + 0.5, r + 0.5) in continuous output coordinates
-(the encoder's convention), so the refined position is the value-weighted mean pixel index + 0.5.
+Convention (:mod:`hupor.codec.grid`): output pixel (r, c) has its centre at output coordinates (c, r),
+the encoder's convention, so the refined position is the value-weighted mean pixel index itself.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class Peaks:
     """K peaks over all channels, sorted by channel then score (descending)."""
 
     channel: np.ndarray  # (K,) int64 joint channel
-    xy: np.ndarray  # (K, 2) float64 continuous output coordinates
+    xy: np.ndarray  # (K, 2) float64 output coordinates (pixel c centre at c)
     score: np.ndarray  # (K,) float64 map value at the peak pixel / peak scale, in [0, 1] for sane maps
     start: np.ndarray  # (J+1,) peaks of channel j are rows start[j]:start[j+1]
 
@@ -37,7 +37,7 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
     Scores are raw map values (the caller normalises).
 
     Sub-pixel position (``refine``): "mean" (official) — the value-weighted mean pixel (positive
-    values only) in a ``(2·radius+1)²`` window clipped to the map, + 0.5; "gaussian" — a parabola
+    values only) in a ``(2·radius+1)²`` window clipped to the map; "gaussian" — a parabola
     through the logs of the peak and its two neighbours, per axis (exact for a Gaussian, unaffected by
     other peaks ≥ 2 px away; an axis with a non-positive neighbour falls back to "mean").
     """
@@ -70,7 +70,7 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
         jj, rr, cc, v = jj[keep], rr[keep], cc[keep], v[keep]
         counts = np.minimum(counts, max_peaks)
         start = np.concatenate([[0], np.cumsum(counts)])
-    xy = np.stack([cc, rr], axis=1).astype(np.float64) + 0.5
+    xy = np.stack([cc, rr], axis=1).astype(np.float64)
     if radius > 0 and len(jj):
         off = np.arange(-radius, radius + 1)
         r_win = rr[:, None] + off  # (K, S)
@@ -81,8 +81,8 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
                + np.clip(c_win, 0, w - 1)[:, None, :])
         wts = np.maximum(flat_map[idx], 0).astype(np.float64) * (r_ok[:, :, None] & c_ok[:, None, :])
         tot = wts.sum(axis=(1, 2))  # > 0: the centre pixel is above threshold ≥ 0
-        xy[:, 0] = (wts.sum(axis=1) * c_win).sum(axis=1) / tot + 0.5
-        xy[:, 1] = (wts.sum(axis=2) * r_win).sum(axis=1) / tot + 0.5
+        xy[:, 0] = (wts.sum(axis=1) * c_win).sum(axis=1) / tot
+        xy[:, 1] = (wts.sum(axis=2) * r_win).sum(axis=1) / tot
     if refine == "gaussian" and len(jj):
         ctr = (jj * h + rr) * w + cc
         lc = np.log(np.maximum(flat_map[ctr].astype(np.float64), 1e-30))
@@ -93,7 +93,7 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
             den = llo - 2.0 * lc + lhi
             good = ok & (den < 0)
             off = np.clip(0.5 * (llo - lhi) / np.where(good, den, -1.0), -0.5, 0.5)
-            base = (cc if axis == 0 else rr) + 0.5
+            base = cc if axis == 0 else rr
             xy[:, axis] = np.where(good, base + off, xy[:, axis])
     elif refine != "mean":
         raise HuporError(f"find_peaks: refine must be 'mean' or 'gaussian', got {refine!r}")

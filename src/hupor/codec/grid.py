@@ -1,0 +1,29 @@
+"""Pixel-grid convention shared by the encoder, the decoder and the flips.
+
+hupor uses integer-centred pixel coordinates everywhere (pixel ``i`` covers ``[i − 0.5, i + 0.5)``),
+as ``cv2.warpAffine`` (``camera.Letterbox``) and the data transforms' flip ``x → net_w − 1 − x`` do.
+Output pixel ``c`` of a stride-``s`` map pools network-input pixels ``s·c … s·c + s − 1``, so its centre
+is ``x_net = s·c + (s − 1)/2``. Output coordinates are therefore ``u = (x_net − (s − 1)/2) / s`` and
+output pixel ``c`` has its centre at ``u = c``: a Gaussian rendered at ``u`` and the decoder's
+value-weighted mean pixel index agree without any ±0.5 term, and reversing a map's width axis is the
+exact mirror of reversing the input image (``x → net_w − 1 − x``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def net_to_out(x_net, stride: int):
+    """Network-input px → output-map coordinates (pixel c centre at c)."""
+    return (np.asarray(x_net, dtype=np.float64) - 0.5 * (stride - 1)) / stride
+
+
+def out_to_net(u, stride: int):
+    """Output-map coordinates → network-input px."""
+    return np.asarray(u, dtype=np.float64) * stride + 0.5 * (stride - 1)
+
+
+def nearest_pixel(u) -> np.ndarray:
+    """Index of the output pixel containing output coordinate ``u`` (int64, not clipped)."""
+    return np.floor(np.asarray(u, dtype=np.float64) + 0.5).astype(np.int64)

@@ -24,7 +24,8 @@ ASSET_RECORDS = "demo_scene.json"
 
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("demo", help="predict on a synthetic crowded scene and compare with its ground truth",
-                              description=__doc__.splitlines()[0])
+                              description="Render a synthetic scene of overlapping people, predict, and "
+                                          "compare with its ground truth.")
     p.add_argument("--out", default="hupor-demo", help="output folder (default hupor-demo)")
     p.add_argument("--seed", type=int, default=2, help="scene seed (default 2)")
     p.add_argument("--people", type=int, default=4, help="people in the scene (default 4)")

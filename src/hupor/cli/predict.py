@@ -16,7 +16,8 @@ from pathlib import Path
 
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("predict", help="predict 3D poses for images, folders, videos or a webcam",
-                              description=__doc__.splitlines()[0])
+                              description="3D poses for images, folders, videos and webcams: JSON, "
+                                          "overlays, 3D plots.")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="image or video files, folders of them, or a webcam index (e.g. 0)")
     p.add_argument("--checkpoint", help="model bundle (.pt); default: the bundled model")

@@ -127,3 +127,18 @@ def test_product_cli_demo(media, tmp_path, capsys):
         assert (tmp_path / "demo" / name).stat().st_size > 0
     rc = main(["demo", "--out", str(tmp_path / "sample"), "--sample", "--checkpoint", media["bundle"]])
     assert rc == 0 and "bundled sample scene" in capsys.readouterr().out
+
+
+def test_product_cli_subprocess(media, tmp_path):
+    """The real entry point in a fresh process (exit codes and files, as a user sees them)."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "hupor.cli.main", "predict", str(media["folder"] / "a.png"),
+           "--checkpoint", media["bundle"], "--json-output", str(tmp_path), "--threads", "1"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert read_poses(tmp_path / "a.png.json")["image"]["width"] == 90
+    res = subprocess.run(cmd[:4] + [str(media["folder"] / "broken.jpg")] + cmd[5:], capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 1 and "broken.jpg" in res.stderr and "Traceback" not in res.stderr

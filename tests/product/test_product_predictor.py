@@ -72,6 +72,12 @@ def test_product_predictor_flip_and_errors(bundle, tmp_path):
         Predictor(tmp_path / "missing.pt")
     with pytest.raises(HuporError, match="multiples of 32"):
         Predictor(bundle, input_size=(100, 64))
+    if not torch.cuda.is_available():
+        with pytest.raises(HuporError, match="CUDA is not available"):
+            Predictor(bundle, device="cuda")
+    import hupor
+
+    assert hupor.Predictor is Predictor
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(HuporError, match="junk.pt"):
         Predictor(tmp_path / "junk.pt")

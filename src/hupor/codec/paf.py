@@ -51,31 +51,34 @@ def pair_scores(maps: np.ndarray, x_ch: np.ndarray, scale: float, xy: np.ndarray
     length = np.hypot(dx, dy)
     n = np.clip(np.rint(np.sqrt(5.0 * np.maximum(np.abs(dx), np.abs(dy)))), n_min, n_max)
     score = np.where(length < np.sqrt(hw) / 150.0, 0.1 + 1e-6, -1.0)
-    # quick test with samples t = N // 2 and N // 4 (distinct for N ≥ 3; points between two peaks
-    # inside [0, w-1] x [0, h-1] round to in-map pixels: no clipping needed)
-    lim = point_thr * scale * length
+    # quick test with samples t = N // 2, then t = N // 4 on the pairs that may still pass (distinct
+    # for N ≥ 3; points between two peaks inside [0, w-1] x [0, h-1] round to in-map pixels)
     ch0 = x_ch * hw
+    lim = point_thr * scale * length
+    todo = np.arange(m)
     fails = np.zeros(m)
     for q in (2, 4):
-        fr = (np.floor(n / q) + 0.5) / n
-        base = ch0 + (ay + fr * dy + 0.5).astype(np.int64) * w + (ax + fr * dx + 0.5).astype(np.int64)
-        fails += flat[base] * dx + flat[base + hw] * dy <= lim
-    if n_min < 3:
-        fails = np.where(n < 3, np.minimum(fails, 1), fails)
-    todo = np.flatnonzero(n - fails > keep_ratio * n)
-    if len(todo):
+        nn, ddx, ddy = n[todo], dx[todo], dy[todo]
+        fr = (np.floor(nn / q) + 0.5) / nn
+        base = (ch0[todo] + (ay[todo] + fr * ddy + 0.5).astype(np.int64) * w
+                + (ax[todo] + fr * ddx + 0.5).astype(np.int64))
+        f = fails[todo] + (flat[base] * ddx + flat[base + hw] * ddy <= lim[todo])
+        if q == 4 and n_min < 3:
+            f = np.where(nn < 3, np.minimum(f, 1), f)
+        alive = nn - f > keep_ratio * nn
+        fails[todo] = f
+        todo = todo[alive]
+    if len(todo):  # all N samples of the remaining pairs (points stay in the map: no clipping)
         nt = n[todo][:, None]
-        t = np.arange(n_max)[None, :]
-        frac = (t + 0.5) / nt
-        tx, ty = dx[todo], dy[todo]
-        ln = np.where(length[todo] > 0, length[todo], 1.0)
-        px = np.clip(np.floor(ax[todo, None] + frac * tx[:, None] + 0.5), 0, w - 1).astype(np.int64)
-        py = np.clip(np.floor(ay[todo, None] + frac * ty[:, None] + 0.5), 0, h - 1).astype(np.int64)
-        b2 = x_ch[todo, None] * hw + py * w + px
-        s = (flat[b2] * (tx / ln)[:, None] + flat[b2 + hw] * (ty / ln)[:, None]) / scale
-        kept = (t < nt) & (s > point_thr)
+        t = np.arange(n_max)
+        frac = np.minimum((t + 0.5) / nt, 1.0)  # samples t ≥ N are masked below
+        tx, ty = dx[todo][:, None], dy[todo][:, None]
+        b2 = (ch0[todo][:, None] + (ay[todo][:, None] + frac * ty + 0.5).astype(np.int64) * w
+              + (ax[todo][:, None] + frac * tx + 0.5).astype(np.int64))
+        dot = flat[b2] * tx + flat[b2 + hw] * ty  # = ⟨û, PAF⟩ · length
+        kept = (dot > lim[todo][:, None]) & (t < nt)
         nk = kept.sum(axis=1)
-        mean = np.where(kept, s, 0.0).sum(axis=1) / np.maximum(nk, 1)
+        mean = (dot * kept).sum(axis=1) / (scale * np.maximum(length[todo], 1e-12) * np.maximum(nk, 1))
         score[todo] = np.where(nk > keep_ratio * nt[:, 0], mean, score[todo])
     return score, length
 

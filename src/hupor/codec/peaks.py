@@ -71,21 +71,13 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
         counts = np.minimum(counts, max_peaks)
         start = np.concatenate([[0], np.cumsum(counts)])
     xy = np.stack([cc, rr], axis=1).astype(np.float64)
-    if radius > 0 and len(jj):
-        off = np.arange(-radius, radius + 1)
-        r_win = rr[:, None] + off  # (K, S)
-        c_win = cc[:, None] + off
-        r_ok = (r_win >= 0) & (r_win < h)
-        c_ok = (c_win >= 0) & (c_win < w)
-        idx = ((jj[:, None, None] * h + np.clip(r_win, 0, h - 1)[:, :, None]) * w
-               + np.clip(c_win, 0, w - 1)[:, None, :])
-        wts = np.maximum(flat_map[idx], 0).astype(np.float64) * (r_ok[:, :, None] & c_ok[:, None, :])
-        tot = wts.sum(axis=(1, 2))  # > 0: the centre pixel is above threshold ≥ 0
-        xy[:, 0] = (wts.sum(axis=1) * c_win).sum(axis=1) / tot
-        xy[:, 1] = (wts.sum(axis=2) * r_win).sum(axis=1) / tot
+    if refine not in ("mean", "gaussian"):
+        raise HuporError(f"find_peaks: refine must be 'mean' or 'gaussian', got {refine!r}")
+    todo = np.arange(len(jj))
     if refine == "gaussian" and len(jj):
         ctr = (jj * h + rr) * w + cc
         lc = np.log(np.maximum(flat_map[ctr].astype(np.float64), 1e-30))
+        fit = np.ones(len(jj), dtype=bool)
         for axis, step in ((0, 1), (1, w)):
             lo, hi = flat_map[ctr - step].astype(np.float64), flat_map[ctr + step].astype(np.float64)
             ok = (lo > 0) & (hi > 0)
@@ -93,8 +85,27 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
             den = llo - 2.0 * lc + lhi
             good = ok & (den < 0)
             off = np.clip(0.5 * (llo - lhi) / np.where(good, den, -1.0), -0.5, 0.5)
-            base = cc if axis == 0 else rr
-            xy[:, axis] = np.where(good, base + off, xy[:, axis])
-    elif refine != "mean":
-        raise HuporError(f"find_peaks: refine must be 'mean' or 'gaussian', got {refine!r}")
+            xy[:, axis] += np.where(good, off, 0.0)
+            fit &= good
+        todo = np.flatnonzero(~fit)  # these fall back to the window mean
+        xy[todo] = np.stack([cc[todo], rr[todo]], axis=1)
+    if radius > 0 and len(todo):
+        xy[todo] = _window_mean(flat_map, jj[todo], rr[todo], cc[todo], h, w, radius)
     return Peaks(jj.astype(np.int64), xy, v.astype(np.float64), start.astype(np.int64))
+
+
+def _window_mean(flat_map, jj, rr, cc, h, w, radius) -> np.ndarray:
+    """(K, 2) value-weighted mean (x, y) of the positive values in each peak's window (clipped)."""
+    size = 2 * radius + 1
+    dy, dx = np.divmod(np.arange(size * size), size)
+    dy, dx = dy - radius, dx - radius
+    edge = (rr < radius) | (rr >= h - radius) | (cc < radius) | (cc >= w - radius)
+    if edge.any():
+        r, c = rr[:, None] + dy, cc[:, None] + dx
+        inside = (r >= 0) & (r < h) & (c >= 0) & (c < w)  # pixels outside the map do not count
+        idx = (jj[:, None] * h + np.clip(r, 0, h - 1)) * w + np.clip(c, 0, w - 1)
+        wts = np.maximum(flat_map[idx], 0) * inside
+    else:
+        wts = np.maximum(flat_map[((jj * h + rr) * w + cc)[:, None] + (dy * w + dx)], 0)
+    mom = wts.astype(np.float64) @ np.stack([np.ones(size * size), dx, dy], axis=1)  # (K, 3)
+    return np.stack([cc + mom[:, 1] / mom[:, 0], rr + mom[:, 2] / mom[:, 0]], axis=1)  # mom0 > 0

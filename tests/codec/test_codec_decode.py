@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from codec_helpers import F_NET, LB, K, flip_scene, gt_root_depth_maps, random_scene, single_person
+from codec_helpers import F_NET, LB, K, Scene, flip_scene, gt_root_depth_maps, random_scene, single_person
 
 from _scenes import grid_scene, roundtrip_errors
 from hupor.camera import Letterbox
@@ -81,7 +81,6 @@ def test_people_cut_by_the_border():
     near.joints_net[..., 1] += 150.0  # shift down: legs leave the image, pelvis stays inside
     near.visibility[:] = np.where(near.joints_net[..., 1] < 512, 2, 0)
     gone = single_person(z_mm=5000.0, u=100.0, seed=2)
-    gone.joints_net[..., 1] -= 0.0
     gone.joints_net[..., 0] -= 130.0  # pelvis left of the image
     gone.visibility[:] = np.where(gone.joints_net[..., 0] >= 0, 2, 0)
     for sc in (near, gone):
@@ -90,7 +89,6 @@ def test_people_cut_by_the_border():
     j3 = np.concatenate([near.joints_3d, gone.joints_3d])
     vis = np.concatenate([near.visibility, gone.visibility])
     t = CODEC.encode(joints, j3, vis, F_NET, levels=(3,), subsets=("all",))
-    from codec_helpers import Scene
     both = Scene(joints, j3, vis, F_NET, 832, 512)
     p = CODEC.decode(t.maps["all"][0], gt_root_depth_maps(both), LB, K)
     assert gone.visibility[0, 2] == 0 and near.visibility[0, 2] == 2
@@ -103,9 +101,8 @@ def test_people_cut_by_the_border():
 def test_decode_of_flipped_maps_mirrors_the_people():
     sc = random_scene(np.random.default_rng(7), 6, focal_net=F_NET, max_overlap=0.2)
     m, rd = maps_of(sc)
-    lb = LB
-    p = CODEC.decode(m, rd, lb, K)
-    pf = CODEC.decode(flip_maps57(m), flip_root_depth(rd), lb, K)
+    p = CODEC.decode(m, rd, LB, K)
+    pf = CODEC.decode(flip_maps57(m), flip_root_depth(rd), LB, K)
     assert len(p) == len(pf)
     e = roundtrip_errors(flip_scene(sc), pf)
     assert e["n_found"] == e["n_gt"] == roundtrip_errors(sc, p)["n_gt"]

@@ -14,6 +14,11 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--config", default="paper", help="bundled config name (paper, cpu-tiny) or a YAML file")
     p.add_argument("overrides", nargs="*", metavar="key=value",
                    help="config overrides, e.g. model.detector.stages=2")
+    p.add_argument("--time", type=int, default=0, metavar="N",
+                   help="also build the configured models for real and time N forward passes (batch 1, "
+                        "eval mode) of the detector and the reasoner's student path at the input size")
+    p.add_argument("--device", default="cpu", help="device for --time (cpu, cuda)")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads for --time")
     p.set_defaults(func=run)
     return p
 
@@ -68,4 +73,46 @@ def run(args) -> int:
     print(f"{'network'.ljust(width)}  parameters")
     for label, n in rows:
         print(f"{label.ljust(width)}  {n / 1e6:9.3f} M  ({n:,})")
+    if args.time > 0:
+        det_ms, rea_ms, mb = time_forward(model, inp, args.time, args.device, args.threads)
+        print()
+        print(f"forward time, batch 1, {args.device}, {args.threads} thread(s), median of {args.time}: "
+              f"detector {det_ms:.1f} ms, reasoner (student) {rea_ms:.1f} ms; weights {mb:.1f} MB (float32)")
     return 0
+
+
+def time_forward(model, inp, n: int, device: str, threads: int) -> tuple[float, float, float]:
+    """Median milliseconds of ``Detector.infer`` and ``DSED.infer`` on one random input, and the
+    float32 size of the detector + reasoner + refiner weights in MB."""
+    import time
+
+    import torch
+
+    from ..nets import build_models, det_to_maps57
+    from ..nets.blocks import count_parameters
+    from ..skeleton import get_skeleton
+
+    torch.set_num_threads(max(1, threads))
+    dev = torch.device(device)
+    nets = build_models(model, get_skeleton(model.skeleton))
+    det, rea = (m.to(dev).eval() for m in nets[:2])
+    x = torch.randn(1, 3, inp.net_h, inp.net_w, device=dev)
+
+    def timed(fn):
+        out, times = None, []
+        for _ in range(n + 1):  # the first call warms up
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            out = fn()
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+            times.append(time.perf_counter() - t0)
+        return out, 1000 * sorted(times[1:])[len(times[1:]) // 2]
+
+    with torch.inference_mode():
+        (m2, z, _), det_ms = timed(lambda: det.infer(x))
+        x57 = det_to_maps57(m2, z)
+        _, rea_ms = timed(lambda: rea.infer(x57))
+    mb = 4 * sum(count_parameters(m) for m in nets) / 1e6
+    return det_ms, rea_ms, mb

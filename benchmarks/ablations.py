@@ -1,0 +1,177 @@
+"""The ablation table of the synthetic occlusion benchmark (docs/results.md).
+
+Trains every reasoner row with the same budget (cpu-tiny, skeleton-only scenes, 256×160) for each run
+seed, then scores on the heavy-occlusion test split with the MuPoTS-style metrics:
+
+(a) reasoning in isolation: input = GT-rendered visible maps + a visible-only root-depth map
+    (``hupor.bench.definition``), decoded with ``Codec.decode``;
+(b) end to end (``--detector BUNDLE``): the rendered test images through the bundle's detector.
+
+Rows run one after the other in this process; ``OUT/results.json`` is rewritten atomically after
+every row, and rows already in it are skipped, so a killed run resumes where it stopped.
+
+    .venv/bin/python benchmarks/ablations.py --out runs/bench [--steps 240] [--seeds 0 1]
+        [--detector src/hupor/assets/default.pt] [--only a|b]
+    .venv/bin/python benchmarks/ablations.py --out runs/bench --table      # print the tables
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+REASONERS = [  # key, kind, supervised blocks, label
+    ("hg", "hg", (1, 2, 3, 4), "+ Reason (Hg)"),
+    ("dsed-1234", "dsed", (1, 2, 3, 4), "+ Reason (DSED), S-1/2/3/4"),
+    ("dsed-4", "dsed", (4,), "DSED S-4"),
+    ("dsed-14", "dsed", (1, 4), "DSED S-1/4"),
+    ("dsed-234", "dsed", (2, 3, 4), "DSED S-2/3/4"),
+]
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="runs/bench")
+    ap.add_argument("--steps", type=int, default=240, help="reasoner training steps per row")
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    ap.add_argument("--test-scenes", type=int, default=200)
+    ap.add_argument("--detector", default="", help="model bundle for the end-to-end rows (b)")
+    ap.add_argument("--only", choices=["a", "b"], default=None)
+    ap.add_argument("--table", action="store_true", help="print the tables from OUT/results.json")
+    args = ap.parse_args()
+    out = Path(args.out)
+    if args.table:
+        from hupor.bench.tables import render_tables
+
+        print(render_tables(_load(out / "results.json")))
+        return 0
+
+    import torch
+
+    torch.set_num_threads(1)
+    from hupor.bench import BenchSpec, evaluate_predictions, prepare_scenes, split_scenes, split_stats
+    from hupor.bench import runners
+    from hupor.codec import DecodeParams
+    from hupor.fileio import write_json_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    spec = BenchSpec(test_scenes=args.test_scenes)
+    res_path = out / "results.json"
+    results = _load(res_path)
+    if results.get("spec") and results["spec"] != json.loads(json.dumps(spec.to_dict())):
+        raise SystemExit(f"{res_path} was made with another benchmark definition; use another --out")
+    results.update(spec=spec.to_dict(), steps=args.steps, batch=args.batch,
+                   machine={"platform": platform.platform(), "processor": platform.processor(),
+                            "torch": torch.__version__, "threads": 1})
+    results.setdefault("rows", {})
+    rows = results["rows"]
+
+    def save():
+        write_json_atomic(res_path, results)
+
+    t0 = time.time()
+    test_ds = split_scenes(spec, "test")
+    motion = test_ds.motion
+    test_recs = [test_ds[i] for i in range(len(test_ds))]
+    scenes = prepare_scenes(spec, test_recs)
+    results["test_stats"] = split_stats(test_recs)
+    codec = spec.codec()
+    print(f"test split: {results['test_stats']} ({time.time() - t0:.0f} s)", flush=True)
+    save()
+
+    def score(key: str, preds, extra: dict | None = None):
+        m = evaluate_predictions(test_recs, preds, spec.match_px)
+        rows[key] = {**m, **(extra or {}), "done_utc": time.strftime("%H:%M:%S", time.gmtime())}
+        save()
+        mm, aa = m["matched"], m["all"]
+        print(f"[{time.time() - t0:6.0f}s] {key:28s} matched PCK_rel {mm['pck_rel']:.1f} PCK_occ "
+              f"{mm['pck_occ'] if mm['pck_occ'] is not None else float('nan'):.1f} MPJPE_rel "
+              f"{mm['mpjpe_rel'] if mm['mpjpe_rel'] is not None else float('nan'):.0f} | all PCK_rel "
+              f"{aa['pck_rel']:.1f} PCK_abs {aa['pck_abs']:.1f} ({aa['matched']}/{aa['instances']})", flush=True)
+
+    nets: dict[tuple[str, int], object] = {}
+
+    def reasoner(key: str, seed: int):
+        if (key, seed) not in nets:
+            _, kind, blocks, _ = next(r for r in REASONERS if r[0] == key)
+            cfg = runners.reasoner_config(spec, kind, blocks, seed, args.steps, args.batch)
+            net, info = runners.train_reasoner(cfg, out / f"{key}-s{seed}")
+            if info:
+                results.setdefault("train", {})[f"{key}/s{seed}"] = info
+                save()
+            nets[(key, seed)] = net
+        return nets[(key, seed)]
+
+    if args.only in (None, "a"):
+        if "a/none" not in rows:
+            score("a/none", runners.predict(scenes, codec))
+        for seed in args.seeds:
+            for key, *_ in REASONERS:
+                if f"a/{key}/s{seed}" not in rows:
+                    score(f"a/{key}/s{seed}", runners.predict(scenes, codec, reasoner(key, seed)))
+            dsed = reasoner("dsed-1234", seed)
+            for rule in ("pelvis", "weighted", "cascade"):
+                k = f"a/root-{rule}/s{seed}"
+                if k not in rows:
+                    score(k, runners.predict(scenes, codec, dsed, params=DecodeParams(root_rule=rule)))
+            if any(f"a/refine-{kind}/s{seed}" not in rows for kind in ("gcn", "mlp")):
+                pairs_path = out / f"pairs-dsed-1234-s{seed}.npz"
+                if not pairs_path.is_file():
+                    ref_ds = split_scenes(spec, "refine", motion=motion)
+                    ref = prepare_scenes(spec, [ref_ds[i] for i in range(len(ref_ds))])
+                    f, t = runners.refine_pairs(ref, codec, dsed, 30.0 * spec.net_w / 832.0)
+                    from hupor.fileio import write_atomic
+
+                    def _write(p, f=f, t=t):
+                        with open(p, "wb") as fh:
+                            np.savez(fh, features=f, target=t)
+
+                    write_atomic(pairs_path, _write)
+                    results.setdefault("pairs", {})[f"s{seed}"] = int(len(f))
+                for kind in ("gcn", "mlp"):
+                    k = f"a/refine-{kind}/s{seed}"
+                    if k not in rows:
+                        ref_net, info = runners.train_refiner(kind, pairs_path, out / f"refiner-{kind}-s{seed}", seed)
+                        score(k, runners.predict(scenes, codec, dsed, refiner=ref_net), {"train": info})
+
+    if args.only in (None, "b") and args.detector:
+        from hupor.data.synth import render_scene
+        from hupor.nets import load_bundle
+
+        bundle = load_bundle(args.detector)
+        ic = bundle.input_config
+        if (ic.net_w, ic.net_h) != (spec.net_w, spec.net_h):
+            raise SystemExit(f"{args.detector}: input {ic.net_w}x{ic.net_h} differs from the benchmark's")
+        images = [render_scene(spec.test_scene, spec.test_seed, i, motion=motion)[0] for i in range(len(scenes))]
+        maps, rd = runners.detector_outputs(bundle, images)
+        results["detector"] = args.detector
+        if "b/det" not in rows:
+            score("b/det", runners.predict(scenes, codec, maps=maps, root_depth=rd))
+        if bundle.reasoner is not None and "b/bundle-reasoner" not in rows:
+            score("b/bundle-reasoner", runners.predict(scenes, codec, bundle.reasoner, maps=maps, root_depth=rd))
+        for seed in args.seeds:
+            for key in ("hg", "dsed-1234", "dsed-4"):
+                k = f"b/{key}/s{seed}"
+                if k not in rows and (out / f"{key}-s{seed}" / "reasoner.pt").is_file():
+                    score(k, runners.predict(scenes, codec, reasoner(key, seed), maps=maps, root_depth=rd))
+            for rule in ("pelvis", "weighted", "cascade"):
+                k = f"b/root-{rule}/s{seed}"
+                if k not in rows and (out / f"dsed-1234-s{seed}" / "reasoner.pt").is_file():
+                    score(k, runners.predict(scenes, codec, reasoner("dsed-1234", seed), maps=maps,
+                                             root_depth=rd, params=DecodeParams(root_rule=rule)))
+    print(f"done in {time.time() - t0:.0f} s; results in {res_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

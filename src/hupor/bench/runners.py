@@ -1,0 +1,148 @@
+"""Runners of the ablation rows: train a reasoner / RefineNet with a fixed budget, predict, score.
+
+Every trained row goes through the project's own training stage (``hupor.train.run.run_stage``, the
+code behind ``hupor train reasoner|refiner``) with the ``cpu-tiny`` experiment plus the overrides in
+:func:`reasoner_config`, so a row differs from another only in the switch it ablates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..codec import Codec, DecodeParams
+from ..config import from_dict
+from ..data.synth import SceneConfig
+from ..errors import HuporError
+from ..nets import DSED, RefineNet, apply_refiner, det_to_maps57, preprocess, refine_features
+from ..train.config import ExperimentConfig, load_experiment
+from .definition import BenchSpec, PreparedScene
+
+MM_PER_CM = 10.0
+
+
+def reasoner_config(spec: BenchSpec, kind: str, blocks: Sequence[int], run_seed: int, steps: int,
+                    batch_size: int = 4, threads: int = 1) -> ExperimentConfig:
+    """cpu-tiny reasoner experiment for one row: ``kind`` "dsed"/"hg", ``blocks`` = supervised encoder
+    blocks, trained ``steps`` × ``batch_size`` on the benchmark's train split of ``run_seed``."""
+    blocks_s = "[" + ",".join(str(int(b)) for b in blocks) + "]"
+    cfg = load_experiment("cpu-tiny", [
+        f"model.reasoner.kind={kind}", f"model.reasoner.supervised_blocks={blocks_s}",
+        f"input.net_w={spec.net_w}", f"input.net_h={spec.net_h}",
+        f"train.seed={run_seed}", f"train.threads={threads}", "train.progress_bar=false",
+        f"train.reasoner.steps={steps}", f"train.reasoner.batch_size={batch_size}",
+        f"train.checkpoint_every={steps}", "train.keep_checkpoints=1",
+        "data.reasoner_source=synth", f"data.synth.seed={spec.train_seed + run_seed}",
+        f"data.synth.val_seed={spec.val_seed}", f"data.synth.val_length={spec.val_scenes}"])
+    scene = from_dict(SceneConfig, dict(cfg.data.synth.options), "data.synth.options")
+    if scene != spec.train_scene:
+        raise HuporError("cpu-tiny data.synth.options no longer match the benchmark's train scenes; "
+                         "update BenchSpec.train_scene or pass the options explicitly")
+    return cfg
+
+
+def train_reasoner(cfg: ExperimentConfig, out_dir: str | Path) -> tuple[DSED, dict]:
+    """Train (or reload a finished run in ``out_dir``) and return the reasoner in eval mode and
+    ``{"train_s", "metrics"}``."""
+    from ..train.run import run_stage
+
+    out = Path(out_dir)
+    weights = out / "reasoner.pt"
+    info: dict = {}
+    if not weights.is_file():
+        t0 = time.time()
+        res = run_stage("reasoner", cfg, out)
+        info = {"train_s": time.time() - t0, "metrics": res.metrics, "steps": res.global_step}
+    net = DSED(cfg.model.reasoner)
+    net.load_state_dict(torch.load(weights, weights_only=True)["state_dict"])
+    net.eval()
+    return net, info
+
+
+def reason(reasoner: DSED | None, maps: np.ndarray, batch: int = 16) -> np.ndarray:
+    """maps57 (N, J+3P, h, w) → reasoned maps57 (identity when ``reasoner`` is None)."""
+    if reasoner is None:
+        return maps
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(maps), batch):
+            out.append(reasoner.infer(torch.from_numpy(np.ascontiguousarray(maps[i:i + batch]))).numpy())
+    return np.concatenate(out)
+
+
+def predict(scenes: Sequence[PreparedScene], codec: Codec, reasoner: DSED | None = None,
+            refiner: RefineNet | None = None, params: DecodeParams = DecodeParams(),
+            maps: np.ndarray | None = None, root_depth: np.ndarray | None = None) -> list:
+    """Per scene: reason (optional), ``Codec.decode``, refine (optional). ``maps``/``root_depth``
+    (N, ...) replace the scenes' GT-rendered inputs (end-to-end rows: the detector's output).
+    Returns ``codec.Poses`` (or ``(joints_2d, joints_3d)`` pairs when refined; refined joints that
+    were not detected keep 2D (0, 0), i.e. they do not take part in identity matching)."""
+    m = np.stack([s.input57 for s in scenes]) if maps is None else maps
+    rd = np.stack([s.root_depth for s in scenes]) if root_depth is None else root_depth
+    m = reason(reasoner, m)
+    out = []
+    for s, mi, ri in zip(scenes, m, rd):
+        poses = codec.decode(mi, ri, s.letterbox, s.record.intrinsics, params)
+        if refiner is not None and len(poses.joints_2d):
+            j3, _ = apply_refiner(refiner, poses.joints_net, np.nan_to_num(poses.joints_3d), poses.detected)
+            j2 = np.where(poses.detected[..., None], poses.joints_2d, 0.0)
+            out.append((j2, j3))
+        else:
+            out.append(poses)
+    return out
+
+
+def refine_pairs(scenes: Sequence[PreparedScene], codec: Codec, reasoner: DSED | None,
+                 max_dist_net: float) -> tuple[np.ndarray, np.ndarray]:
+    """RefineNet (features (N, J, 5), target (N, J, 3) root-relative cm) from the reasoner's decoded
+    people matched to ground truth by pelvis distance (as ``hupor train pairs``)."""
+    from ..train.refiner_data import match_people
+
+    root = codec.skeleton.root
+    feats, targets = [], []
+    for s, poses in zip(scenes, predict(scenes, codec, reasoner)):
+        for p, g, _ in match_people(poses, s.record, root, s.letterbox.scale, max_dist_net):
+            feats.append(refine_features(poses.joints_net[p:p + 1], poses.joints_3d[p:p + 1] / MM_PER_CM,
+                                         poses.detected[p:p + 1], root)[0])
+            gt = s.record.joints_3d[g]
+            targets.append(((gt - gt[root]) / MM_PER_CM).astype(np.float32))
+    j = codec.skeleton.num_joints
+    return np.asarray(feats, np.float32).reshape(-1, j, 5), np.asarray(targets, np.float32).reshape(-1, j, 3)
+
+
+def train_refiner(kind: str, pairs_path: str | Path, out_dir: str | Path, run_seed: int = 0,
+                  threads: int = 1) -> tuple[RefineNet, dict]:
+    """cpu-tiny RefineNet of ``kind`` ("gcn"/"mlp") on one pairs file (the cpu-tiny schedule)."""
+    from ..train.run import run_stage
+
+    cfg = load_experiment("cpu-tiny", [f"model.refiner.kind={kind}", f"data.pairs=[{pairs_path}]",
+                                       f"train.seed={run_seed}", f"train.threads={threads}",
+                                       "train.progress_bar=false", "train.keep_checkpoints=1"])
+    out = Path(out_dir)
+    weights = out / "refiner.pt"
+    info: dict = {}
+    if not weights.is_file():
+        t0 = time.time()
+        res = run_stage("refiner", cfg, out)
+        info = {"train_s": time.time() - t0, "metrics": res.metrics, "steps": res.global_step}
+    net = RefineNet(cfg.model.refiner)
+    net.load_state_dict(torch.load(weights, weights_only=True)["state_dict"])
+    net.eval()
+    return net, info
+
+
+def detector_outputs(bundle, images: Sequence[np.ndarray], batch: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """The bundle's detector on letterboxed BGR images (already the network size): maps57 (N, J+3P,
+    h, w) and root depth (N, T, h, w), raw codec scale."""
+    maps, rds = [], []
+    with torch.inference_mode():
+        for i in range(0, len(images), batch):
+            x = preprocess(np.stack(images[i:i + batch]))
+            m2, z, rd = bundle.detector.infer(x)
+            maps.append(det_to_maps57(m2, z).numpy())
+            rds.append(rd.numpy())
+    return np.concatenate(maps), np.concatenate(rds)

@@ -1,0 +1,88 @@
+"""Markdown tables of the ablation results (``benchmarks/ablations.py`` → ``results.json``).
+
+A row with several run seeds shows ``mean ± spread`` where spread = half the range (max − min)/2 over
+the seeds; the ``n`` column says how many seeds a row has (rows not run are marked "not run").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+COLUMNS = [("matched", "pck_rel", "PCK_rel"), ("matched", "pck_abs", "PCK_abs"), ("matched", "pck_occ", "PCK_occ"),
+           ("matched", "auc_rel", "AUC_rel"), ("matched", "mpjpe_rel", "MPJPE_rel"),
+           ("matched", "mpjpe_occ", "MPJPE_occ"),
+           ("all", "pck_rel", "PCK_rel"), ("all", "pck_abs", "PCK_abs"), ("all", "pck_occ", "PCK_occ"),
+           ("all", "auc_rel", "AUC_rel")]
+
+GROUPS_A = [
+    ("Reasoning", [("none", "no reasoning (visible maps only)"), ("hg", "+ Reason (Hg)"),
+                   ("dsed-1234", "+ Reason (DSED)")]),
+    ("Deep supervision (DSED)", [("dsed-4", "S-4"), ("dsed-14", "S-1/4"), ("dsed-234", "S-2/3/4"),
+                                 ("dsed-1234", "S-1/2/3/4")]),
+    ("RefineNet (on DSED S-1/2/3/4)", [("dsed-1234", "none"), ("refine-gcn", "GCN"), ("refine-mlp", "MLP")]),
+    ("Root-depth rule (on DSED S-1/2/3/4)", [("root-pelvis", "pelvis only"), ("root-weighted", "weighted average"),
+                                            ("root-cascade", "symmetry-pair cascade")]),
+]
+GROUPS_B = [
+    ("End to end (detector bundle)", [("det", "detector only"), ("bundle-reasoner", "+ the bundle's own DSED"),
+                                      ("hg", "+ Reason (Hg)"), ("dsed-4", "+ Reason (DSED S-4)"),
+                                      ("dsed-1234", "+ Reason (DSED S-1/2/3/4)")]),
+    ("End to end, root-depth rule (+ DSED S-1/2/3/4)", [("root-pelvis", "pelvis only"),
+                                                         ("root-weighted", "weighted average"),
+                                                         ("root-cascade", "symmetry-pair cascade")]),
+]
+
+
+def row_runs(rows: dict, part: str, key: str) -> list[dict]:
+    """All runs of one row: ``part/key`` (seedless) or ``part/key/s<seed>``, seeds in order."""
+    if f"{part}/{key}" in rows:
+        return [rows[f"{part}/{key}"]]
+    runs = [(k, v) for k, v in rows.items() if k.startswith(f"{part}/{key}/s")]
+    return [v for _, v in sorted(runs, key=lambda kv: int(kv[0].rsplit("/s", 1)[1]))]
+
+
+def fmt(values: list) -> str:
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return "–"
+    if len(vals) == 1:
+        return f"{vals[0]:.1f}"
+    return f"{np.mean(vals):.1f} ± {(max(vals) - min(vals)) / 2:.1f}"
+
+
+def table(rows: dict, part: str, groups) -> str:
+    head = ("| row | n | " + " | ".join(f"{m} {label}" for m, _, label in COLUMNS)
+            + " | matched / people |")
+    lines = [head, "|" + "---|" * (len(COLUMNS) + 3)]
+    for title, entries in groups:
+        lines.append(f"| **{title}** |" + " |" * (len(COLUMNS) + 2))
+        for key, label in entries:
+            runs = row_runs(rows, part, key)
+            if not runs:
+                lines.append(f"| {label} | 0 | " + " | ".join("not run" for _ in COLUMNS) + " | – |")
+                continue
+            cells = [fmt([r[mode][k] for r in runs]) for mode, k, _ in COLUMNS]
+            counts = fmt([r["all"]["matched"] for r in runs]) + f" / {runs[0]['all']['instances']}"
+            lines.append(f"| {label} | {len(runs)} | " + " | ".join(cells) + f" | {counts} |")
+    return "\n".join(lines)
+
+
+def render_tables(results: dict) -> str:
+    """Both ablation tables (reasoning in isolation, end to end) and the training times."""
+    rows = results.get("rows", {})
+    out = [f"test split: {results.get('test_stats', {})}", "",
+           "(a) reasoning in isolation (GT-rendered visible maps, visible-only root-depth map)", "",
+           table(rows, "a", GROUPS_A), ""]
+    if any(k.startswith("b/") for k in rows):
+        out += [f"(b) end to end, detector {results.get('detector', '?')}", "", table(rows, "b", GROUPS_B), ""]
+    else:
+        out += ["(b) end to end: not run", ""]
+    train = results.get("train", {})
+    if train:
+        out += ["| run | steps | train wall s | val occ_hm_err | val occ_hm_err_copy |", "|---|---|---|---|---|"]
+        for k, v in train.items():
+            m = v.get("metrics", {})
+            err, base = m.get("val/occ_hm_err"), m.get("val/occ_hm_err_copy")
+            out.append(f"| {k} | {v.get('steps', '')} | {v.get('train_s', 0):.0f} | "
+                       f"{'' if err is None else f'{err:.4f}'} | {'' if base is None else f'{base:.4f}'} |")
+    return "\n".join(out)

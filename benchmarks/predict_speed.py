@@ -55,6 +55,7 @@ def scene(n: int, seed0: int = 0):
 def gt_maps(predictor, rec):
     """(all57, root_depth (T,h,w), detector heatmaps (J,h,w) in [0,1], letterbox) rendered from ``rec``."""
     from hupor.camera import Letterbox
+    from hupor.codec.grid import net_to_out
 
     p = predictor.codec_params
     lb = Letterbox.fit(rec.width, rec.height, p.net_w, p.net_h)
@@ -63,11 +64,12 @@ def gt_maps(predictor, rec):
     t = predictor.codec.encode(uv, rec.joints_3d, rec.visibility, f_net, levels=(3,), subsets=("vis", "all"))
     all57, vis57 = t.maps["all"][0], t.maps["vis"][0]
     h, w = all57.shape[1:]
-    rows, cols = np.mgrid[0:h, 0:w] + 0.5
+    rows, cols = np.mgrid[0:h, 0:w]  # output pixel centres (hupor.codec.grid)
+    uv_out = net_to_out(uv, p.stride)
     torso = list(predictor.skeleton.torso)
     rd = np.zeros((len(torso), h, w), np.float32)
     for c, jt in enumerate(torso):  # every pixel takes the nearest person's value (a trained net's look)
-        d = (cols[None] - uv[:, jt, 0, None, None] / p.stride) ** 2 + (rows[None] - uv[:, jt, 1, None, None] / p.stride) ** 2
+        d = (cols[None] - uv_out[:, jt, 0, None, None]) ** 2 + (rows[None] - uv_out[:, jt, 1, None, None]) ** 2
         rd[c] = (rec.joints_3d[:, jt, 2] / 10.0 / f_net)[np.argmin(d, axis=0)]
     return all57, rd, vis57[:predictor.skeleton.num_joints] / p.heatmap_peak, lb
 

@@ -10,8 +10,8 @@ Joint states (see docs/predict.md):
 
 * ``visible``: the decoder found the joint **and** the detector's own heatmap for that joint, normalised
   to [0, 1] (÷ ``heatmap_peak``), reaches ``visible_threshold`` somewhere in the
-  ``(2·visible_radius+1)²`` output-map window around the decoded position (output map pixel
-  ``floor(x_net / stride)``). With flip test the detector heatmaps are flip-fused the same way.
+  ``(2·visible_radius+1)²`` output-map window around the output pixel holding the decoded position
+  (``hupor.codec.grid``: pixel ``c`` is centred at ``x_net = stride·c + (stride − 1)/2``). With flip test the detector heatmaps are flip-fused the same way.
 * ``occluded_inferred``: the decoder found the joint only thanks to the reasoning module (detector
   evidence below the threshold), or RefineNet filled it in for a person whose pelvis was found.
 * ``missing``: neither. Missing joints are NaN in the arrays and ``null`` in the JSON.
@@ -70,9 +70,12 @@ def joint_states(det_heat: np.ndarray, joints_net: np.ndarray, detected: np.ndar
     ``det_heat`` (J, h, w) detector heatmaps normalised to [0, 1]; ``joints_net`` (N, J, 2) decoded
     positions in network-input px (NaN where not decoded); ``detected`` (N, J) decoder found the joint;
     ``filled`` (N, J) RefineNet supplied the joint. Evidence = max of ``det_heat[j]`` over the
-    ``(2·radius+1)²`` window centred on output pixel ``floor(xy_net / stride)``.
+    ``(2·radius+1)²`` window centred on the output pixel that holds the joint (``hupor.codec.grid``:
+    pixel ``c`` is centred at ``x_net = stride·c + (stride − 1)/2``).
     """
     from scipy.ndimage import maximum_filter
+
+    from .codec.grid import nearest_pixel, net_to_out
 
     heat = np.asarray(det_heat, dtype=np.float32)
     xy = np.asarray(joints_net, dtype=np.float64)
@@ -82,9 +85,9 @@ def joint_states(det_heat: np.ndarray, joints_net: np.ndarray, detected: np.ndar
         raise HuporError(f"joint_states: det_heat must be ({j}, h, w), got {heat.shape}")
     h, w = heat.shape[1:]
     pooled = maximum_filter(heat, size=(1, 2 * radius + 1, 2 * radius + 1), mode="constant", cval=0.0)
-    safe = np.where(np.isfinite(xy), xy, 0.0)
-    col = np.clip(np.floor(safe[..., 0] / stride), 0, w - 1).astype(np.int64)
-    row = np.clip(np.floor(safe[..., 1] / stride), 0, h - 1).astype(np.int64)
+    px = nearest_pixel(net_to_out(np.where(np.isfinite(xy), xy, 0.0), stride))
+    col = np.clip(px[..., 0], 0, w - 1)
+    row = np.clip(px[..., 1], 0, h - 1)
     evidence = pooled[np.broadcast_to(np.arange(j), (n, j)), row, col] >= threshold
     state = np.full((n, j), MISSING, dtype=np.int8)
     state[np.asarray(filled, dtype=bool)] = OCCLUDED_INFERRED

@@ -3,6 +3,7 @@ import pytest
 
 from hupor.camera import Intrinsics
 from hupor.errors import HuporError
+from hupor.codec.grid import out_to_net
 from hupor.predictor import joint_states, resolve_intrinsics
 from hupor.schema import MISSING, OCCLUDED_INFERRED, VISIBLE
 
@@ -13,10 +14,11 @@ def test_product_joint_state_rule():
     heat[0, 5, 6] = 0.9   # joint 0: detector peak at output pixel (row 5, col 6)
     heat[1, 2, 2] = 0.15  # joint 1: weak evidence only, below the threshold
     heat[2, 8, 8] = 0.5   # joint 2: a peak, but 2 pixels away from the decoded spot
-    joints_net = np.array([
-        [[6.5 * 4, 5.5 * 4], [2.5 * 4, 2.5 * 4], [6.5 * 4, 8.5 * 4]],      # person 0
-        [[7.9 * 4, 4.1 * 4], [np.nan, np.nan], [np.nan, np.nan]],          # person 1
+    joints_out = np.array([  # output-map coordinates (pixel c centred at c), converted to net px below
+        [[6.2, 5.1], [2.0, 2.3], [6.4, 6.0]],           # person 0
+        [[7.4, 3.6], [np.nan, np.nan], [np.nan, np.nan]],  # person 1
     ])
+    joints_net = out_to_net(joints_out, stride)
     detected = np.array([[True, True, True], [True, False, False]])
     filled = np.array([[False, False, False], [False, True, False]])
     st = joint_states(heat, joints_net, detected, filled, stride, threshold=0.2, radius=1)

@@ -4,6 +4,7 @@ import torch
 
 from hupor.camera import Intrinsics, Letterbox
 from hupor.codec import Codec, CodecParams
+from hupor.codec.grid import net_to_out
 from hupor.config import to_dict
 from hupor.errors import HuporError
 from hupor.nets import build_models, load_model_config, save_bundle
@@ -107,10 +108,11 @@ def test_product_postprocess_recovers_encoded_people(tmp_path):
     all57, det57 = t.maps["all"][0], t.maps["vis"][0]
     h, w = all57.shape[1:]
     # dense root-depth maps: every pixel takes the value of the nearest person's torso joint
-    rows, cols = np.mgrid[0:h, 0:w] + 0.5
+    rows, cols = np.mgrid[0:h, 0:w]  # output pixel centres (hupor.codec.grid)
+    uv_out = net_to_out(uv_net, 4)
     rd = np.zeros((7, h, w), np.float32)
     for c, jt in enumerate(MPI15.torso):
-        d = (cols[None] - uv_net[:, jt, 0, None, None] / 4) ** 2 + (rows[None] - uv_net[:, jt, 1, None, None] / 4) ** 2
+        d = (cols[None] - uv_out[:, jt, 0, None, None]) ** 2 + (rows[None] - uv_out[:, jt, 1, None, None]) ** 2
         rd[c] = (people[:, jt, 2] / 10 / (K.fx * lb.scale))[np.argmin(d, axis=0)]
     res = pred.postprocess(all57, rd, det57[:15] / 255.0, lb, K, "K")
     assert res.num_persons == 3

@@ -14,17 +14,23 @@ if [[ $PART == all || $PART == data ]]; then
   $HUPOR synth --out "$OUT/synth-val" --scenes 100 --seed 1 --workers 2 "${SCENE[@]}"
 fi
 if [[ $PART == all || $PART == detector ]]; then
+  # two phases: 500 steps (lr 2e-3), then 1200 more from those weights (lr 4e-3)
   $HUPOR train detector --config cpu-tiny --out "$OUT/detector" \
     "data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]"
+  $HUPOR train detector --config cpu-tiny --out "$OUT/detector2" --init "$OUT/detector/detector.pt" \
+    "data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]" \
+    train.detector.steps=1200 train.detector.lr=4e-3 train.detector.warmup_steps=50
 fi
 if [[ $PART == all || $PART == reasoner ]]; then
   # DSED on skeleton-only on-the-fly scenes (data.synth in cpu-tiny.yaml); independent of the
-  # detector, so "detector" and "reasoner" may run at the same time (train.threads=1 here)
-  $HUPOR train reasoner --config cpu-tiny --out "$OUT/reasoner" train.threads=1
+  # detector, so "detector" and "reasoner" may run at the same time
+  $HUPOR train reasoner --config cpu-tiny --out "$OUT/reasoner" train.reasoner.steps=900 \
+    train.reasoner.lr=3e-3 train.reasoner.warmup_steps=10 train.checkpoint_every=900 \
+    data.synth.val_length=64 data.synth.val_seed=777
 fi
 if [[ $PART == all || $PART == refiner ]]; then
   # detector + DSED in one bundle, (prediction, ground truth) pairs from it, then RefineNet
-  $HUPOR train export --base "$OUT/detector/bundle.pt" --reasoner "$OUT/reasoner/reasoner.pt" \
+  $HUPOR train export --base "$OUT/detector2/bundle.pt" --reasoner "$OUT/reasoner/reasoner.pt" \
     --out "$OUT/det-reasoner.pt"
   $HUPOR train pairs --config cpu-tiny --bundle "$OUT/det-reasoner.pt" \
     --records "$OUT/synth-train/annotations.json" --limit 1500 --out "$OUT/pairs-train.npz"

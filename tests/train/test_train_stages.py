@@ -86,6 +86,15 @@ def test_refiner_loss_decreases_and_export_combines(tmp_path, tiny, tiny_records
     assert len(losses) == 12 * 8
     assert np.mean(losses[-8:]) < 0.5 * np.mean(losses[:8])
     assert res.metrics["val/loss"] < 0.5 * np.mean(losses[:8])
+    # --init: a new run starts from these weights
+    class StartWeights(L.Callback):
+        def on_train_start(self, trainer, pl_module):
+            self.state = {k: v.clone() for k, v in pl_module.refiner.state_dict().items()}
+
+    cb = StartWeights()
+    run_stage("refiner", cfg, tmp_path / "ref2", init=res.weights, callbacks=[cb])
+    for k, v in res_module_state(res.weights).items():
+        torch.testing.assert_close(cb.state[k], v)
     # combine with a detector into one bundle
     det_cfg = load_experiment("cpu-tiny", tiny + [f"data.train=[{tiny_records}]", "train.detector.steps=1",
                                                   "train.checkpoint_every=100"])

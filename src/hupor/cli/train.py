@@ -25,6 +25,8 @@ def register(subparsers) -> argparse.ArgumentParser:
         s.add_argument("--out", help="run folder (default: train.log_dir/STAGE)")
         s.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.ckpt")
         s.add_argument("--bundle", help="base bundle: its other networks join this stage's in OUT/bundle.pt")
+        s.add_argument("--init", help="start the network from these weights (STAGE.pt, .ckpt or bundle); "
+                       "a new run, unlike --resume")
         s.set_defaults(func=_run_stage, stage=stage)
     s = sub.add_parser("pairs", help="RefineNet training pairs from a trained detector+reasoner")
     s.add_argument("--config", default="cpu-tiny")
@@ -36,6 +38,7 @@ def register(subparsers) -> argparse.ArgumentParser:
                    "(default 30 at 832 px width, scaled with input.net_w)")
     s.add_argument("--flip", action="store_true", help="flip test (average with the mirrored image)")
     s.add_argument("--limit", type=int, default=0, help="use at most this many images (0 = all)")
+    s.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     s.set_defaults(func=_run_pairs)
     s = sub.add_parser("export", help="combine stage weights / checkpoints / bundles into one bundle")
     s.add_argument("--detector", help="detector part (OUT/detector.pt, a .ckpt or a bundle)")
@@ -52,7 +55,7 @@ def _run_stage(args) -> int:
     from ..train.run import run_stage
 
     cfg = load_experiment(args.config, args.overrides)
-    res = run_stage(args.stage, cfg, args.out, resume=args.resume, base_bundle=args.bundle)
+    res = run_stage(args.stage, cfg, args.out, resume=args.resume, base_bundle=args.bundle, init=args.init)
     if res.weights is not None:
         print(f"{args.stage}: {res.global_step} steps; weights {res.weights}")
         shown = {k: round(v, 5) for k, v in sorted(res.metrics.items()) if "/" in k}
@@ -68,6 +71,9 @@ def _run_pairs(args) -> int:
     from ..train.config import load_experiment
     from ..train.refiner_data import make_pairs, save_pairs
 
+    import torch
+
+    torch.set_num_threads(max(1, args.threads))
     cfg = load_experiment(args.config, args.overrides)
     bundle = load_bundle(args.bundle)
     paths = args.records or cfg.data.train

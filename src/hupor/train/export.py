@@ -12,7 +12,6 @@ from pathlib import Path
 
 from ..config import from_dict
 from ..errors import HuporError
-from ..fileio import write_atomic
 from ..nets import DSED, Detector, ModelConfig, RefineNet, save_bundle
 from ..nets.bundle import load_bundle
 from ..skeleton import Skeleton
@@ -81,20 +80,4 @@ def export_bundle(out_path, parts: dict, base_bundle=None) -> Path:
         config["model"][stage] = copy.deepcopy(configs[stage]["model"][stage])
         if net.skeleton != skeleton:
             raise HuporError(f"the {stage} uses skeleton {net.skeleton.name}, the detector {skeleton.name}")
-    path = save_bundle(out_path, config, nets["detector"], nets.get("reasoner"), nets.get("refiner"))
-    _plain_versions(path)
-    return path
-
-
-def _plain_versions(path: Path) -> None:
-    """Adapter: ``save_bundle`` may store ``torch.__version__`` as a ``TorchVersion`` object, which
-    ``torch.load(weights_only=True)`` rejects; rewrite the versions as plain strings (atomic)."""
-    import torch
-    from torch.torch_version import TorchVersion
-
-    with torch.serialization.safe_globals([TorchVersion]):
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    versions = data.get("versions")
-    if isinstance(versions, dict) and any(type(v) is not str for v in versions.values()):
-        data["versions"] = {str(k): str(v) for k, v in versions.items()}
-        write_atomic(path, lambda p: torch.save(data, p))
+    return save_bundle(out_path, config, nets["detector"], nets.get("reasoner"), nets.get("refiner"))

@@ -80,7 +80,8 @@ class DetectorModule(_StageModule):
 
     def _loss(self, batch: dict) -> dict:
         out = self.detector(self.normalize(batch["image"]))
-        return detector_loss(out, batch["maps"], batch["valid"], batch["root_depth"], self.cfg.model.detector)
+        return detector_loss(out, batch["maps"], batch["valid"], batch["root_depth"], self.cfg.model.detector,
+                             self.skeleton)
 
     def training_step(self, batch, batch_idx):
         terms = self._loss(batch)
@@ -109,7 +110,8 @@ class ReasonerModule(_StageModule):
         teacher = batch["teacher"] if self.reasoner.has_teacher else None
         out = self.reasoner(batch["input"], teacher)
         omega = self.omega()
-        terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], omega, self.cfg.model.reasoner)
+        terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], omega, self.cfg.model.reasoner,
+                          self.skeleton)
         self._log_terms("train", terms, len(batch["input"]))
         self.log("train/omega", omega, on_step=True, on_epoch=False, batch_size=len(batch["input"]))
         return terms["total"]
@@ -118,7 +120,8 @@ class ReasonerModule(_StageModule):
         """Student-path losses (ω = 0) plus the occluded-joint heatmap error of the model and of the
         "copy the input" baseline against the finest "all" level (see :func:`occluded_heatmap_error`)."""
         out = self.reasoner(batch["input"], None, use_teacher=False)
-        terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], 0.0, self.cfg.model.reasoner)
+        terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], 0.0, self.cfg.model.reasoner,
+                          self.skeleton)
         fused = self.reasoner.fuse(out)
         err, base = occluded_heatmap_error(fused, batch["input"], batch["all"][:, -1], batch["occ"][:, -1],
                                            self.skeleton.num_joints)

@@ -86,13 +86,16 @@ def save_stage_weights(path, cfg: ExperimentConfig, stage: str, net: torch.nn.Mo
 
 
 def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = None, resume: bool = False,
-              base_bundle: str | Path | None = None, callbacks=(), max_steps: int | None = None) -> RunResult:
+              base_bundle: str | Path | None = None, callbacks=(), max_steps: int | None = None,
+              init: str | Path | None = None) -> RunResult:
     """Train ``stage`` ("detector", "reasoner", "refiner") with ``cfg``.
 
     ``resume``: continue from ``OUT/checkpoints/last.ckpt`` (step, optimiser, LR schedule, loops).
     ``base_bundle``: a bundle whose other networks are combined with this stage's into ``OUT/bundle.pt``
     (the detector stage writes a detector-only bundle without one). ``max_steps`` overrides the
-    stage's length (tests). Returns the paths written and the last logged metrics.
+    stage's length (tests). ``init``: start this stage's network from the weights in a part file
+    (``STAGE.pt``, ``.ckpt`` or bundle; the architecture must match) — a new run (fresh optimiser and
+    schedule), unlike ``resume``. Returns the paths written and the last logged metrics.
     """
     import lightning as L
 
@@ -111,6 +114,14 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
     data = build_data(stage, cfg)
     module = MODULES[stage](cfg)
+    if init is not None:
+        from .export import load_part
+
+        _, net = load_part(init, stage)
+        if net.cfg != module.net.cfg:
+            raise HuporError(f"--init {init}: its {stage} config differs from model.{stage}")
+        module.net.load_state_dict(net.state_dict())
+        log.info("%s initialised from %s", stage, init)
     trainer = build_trainer(cfg, stage, out, callbacks, max_steps, validate=data.val is not None)
     if trainer.is_global_zero:
         write_text_atomic(out / "config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False))

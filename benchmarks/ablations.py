@@ -10,7 +10,7 @@ seed, then scores on the heavy-occlusion test split with the MuPoTS-style metric
 Rows run one after the other in this process; ``OUT/results.json`` is rewritten atomically after
 every row, and rows already in it are skipped, so a killed run resumes where it stopped.
 
-    .venv/bin/python benchmarks/ablations.py --out runs/bench [--steps 240] [--seeds 0 1]
+    .venv/bin/python benchmarks/ablations.py --out runs/bench [--steps 800] [--seeds 0 1] [--size 128 96]
         [--detector src/hupor/assets/default.pt] [--only a|b]
     .venv/bin/python benchmarks/ablations.py --out runs/bench --table      # print the tables
 """
@@ -41,7 +41,9 @@ def _load(path: Path) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="runs/bench")
-    ap.add_argument("--steps", type=int, default=240, help="reasoner training steps per row")
+    ap.add_argument("--steps", type=int, default=800, help="reasoner training steps per row")
+    ap.add_argument("--size", type=int, nargs=2, default=[128, 96], metavar=("W", "H"),
+                    help="network input = scene size of part (a), px (multiples of 32)")
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--test-scenes", type=int, default=200)
@@ -65,7 +67,7 @@ def main() -> int:
     from hupor.fileio import write_json_atomic
 
     out.mkdir(parents=True, exist_ok=True)
-    spec = BenchSpec(test_scenes=args.test_scenes)
+    spec = BenchSpec.at_size(*args.size, test_scenes=args.test_scenes)
     res_path = out / "results.json"
     results = _load(res_path)
     if results.get("spec") and results["spec"] != json.loads(json.dumps(spec.to_dict())):
@@ -89,15 +91,18 @@ def main() -> int:
     print(f"test split: {results['test_stats']} ({time.time() - t0:.0f} s)", flush=True)
     save()
 
-    def score(key: str, preds, extra: dict | None = None):
-        m = evaluate_predictions(test_recs, preds, spec.match_px)
+    def score(key: str, preds, extra: dict | None = None, recs=None, match_px=None):
+        m = evaluate_predictions(recs or test_recs, preds, match_px or spec.match_px)
         rows[key] = {**m, **(extra or {}), "done_utc": time.strftime("%H:%M:%S", time.gmtime())}
         save()
         mm, aa = m["matched"], m["all"]
-        print(f"[{time.time() - t0:6.0f}s] {key:28s} matched PCK_rel {mm['pck_rel']:.1f} PCK_occ "
-              f"{mm['pck_occ'] if mm['pck_occ'] is not None else float('nan'):.1f} MPJPE_rel "
-              f"{mm['mpjpe_rel'] if mm['mpjpe_rel'] is not None else float('nan'):.0f} | all PCK_rel "
-              f"{aa['pck_rel']:.1f} PCK_abs {aa['pck_abs']:.1f} ({aa['matched']}/{aa['instances']})", flush=True)
+
+        def f(v, d=1):
+            return "-" if v is None else f"{v:.{d}f}"
+
+        print(f"[{time.time() - t0:6.0f}s] {key:28s} matched PCK_rel {f(mm['pck_rel'])} PCK_occ {f(mm['pck_occ'])} "
+              f"MPJPE_rel {f(mm['mpjpe_rel'], 0)} | all PCK_rel {f(aa['pck_rel'])} PCK_abs {f(aa['pck_abs'])} "
+              f"({aa['matched']}/{aa['instances']})", flush=True)
 
     nets: dict[tuple[str, int], object] = {}
 
@@ -145,30 +150,41 @@ def main() -> int:
                         score(k, runners.predict(scenes, codec, dsed, refiner=ref_net), {"train": info})
 
     if args.only in (None, "b") and args.detector:
+        # end to end at the bundle's input size, on the same heavy-occlusion test definition
         from hupor.data.synth import render_scene
         from hupor.nets import load_bundle
 
         bundle = load_bundle(args.detector)
         ic = bundle.input_config
-        if (ic.net_w, ic.net_h) != (spec.net_w, spec.net_h):
-            raise SystemExit(f"{args.detector}: input {ic.net_w}x{ic.net_h} differs from the benchmark's")
-        images = [render_scene(spec.test_scene, spec.test_seed, i, motion=motion)[0] for i in range(len(scenes))]
-        maps, rd = runners.detector_outputs(bundle, images)
+        spec_b = BenchSpec.at_size(ic.net_w, ic.net_h, test_scenes=args.test_scenes)
+        results["spec_b"] = spec_b.to_dict()
         results["detector"] = args.detector
-        if "b/det" not in rows:
-            score("b/det", runners.predict(scenes, codec, maps=maps, root_depth=rd))
-        if bundle.reasoner is not None and "b/bundle-reasoner" not in rows:
-            score("b/bundle-reasoner", runners.predict(scenes, codec, bundle.reasoner, maps=maps, root_depth=rd))
-        for seed in args.seeds:
+        ds_b = split_scenes(spec_b, "test", motion=motion)
+        recs_b = [ds_b[i] for i in range(len(ds_b))]
+        results["test_stats_b"] = split_stats(recs_b)
+        scenes_b = prepare_scenes(spec_b, recs_b)
+        codec_b = spec_b.codec()
+        images = [render_scene(spec_b.test_scene, spec_b.test_seed, i, motion=motion)[0] for i in range(len(recs_b))]
+        maps, rd = runners.detector_outputs(bundle, images)
+        kw = dict(recs=recs_b, match_px=spec_b.match_px)
+        mine = (spec_b.net_w, spec_b.net_h) == (spec.net_w, spec.net_h)  # part (a)'s reasoners fit
+        score("b/det", runners.predict(scenes_b, codec_b, maps=maps, root_depth=rd), **kw)
+        candidates = []
+        if bundle.reasoner is not None:
+            candidates.append(("bundle-reasoner", bundle.reasoner))
+        for seed in args.seeds if mine else []:
             for key in ("hg", "dsed-1234", "dsed-4"):
-                k = f"b/{key}/s{seed}"
-                if k not in rows and (out / f"{key}-s{seed}" / "reasoner.pt").is_file():
-                    score(k, runners.predict(scenes, codec, reasoner(key, seed), maps=maps, root_depth=rd))
-            for rule in ("pelvis", "weighted", "cascade"):
-                k = f"b/root-{rule}/s{seed}"
-                if k not in rows and (out / f"dsed-1234-s{seed}" / "reasoner.pt").is_file():
-                    score(k, runners.predict(scenes, codec, reasoner("dsed-1234", seed), maps=maps,
-                                             root_depth=rd, params=DecodeParams(root_rule=rule)))
+                if (out / f"{key}-s{seed}" / "reasoner.pt").is_file():
+                    candidates.append((f"{key}/s{seed}", reasoner(key, seed)))
+        for name, net in candidates:
+            score(f"b/{name}", runners.predict(scenes_b, codec_b, net, maps=maps, root_depth=rd), **kw)
+        base = bundle.reasoner if bundle.reasoner is not None else None
+        for rule in ("pelvis", "weighted", "cascade"):
+            score(f"b/root-{rule}", runners.predict(scenes_b, codec_b, base, maps=maps, root_depth=rd,
+                                                    params=DecodeParams(root_rule=rule)), **kw)
+        if bundle.refiner is not None:
+            score("b/bundle-refiner", runners.predict(scenes_b, codec_b, base, refiner=bundle.refiner, maps=maps,
+                                                      root_depth=rd), **kw)
     print(f"done in {time.time() - t0:.0f} s; results in {res_path}")
     return 0
 

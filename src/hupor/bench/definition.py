@@ -73,6 +73,12 @@ class BenchSpec:
     def codec(self, skeleton: Skeleton = MPI15) -> Codec:
         return Codec(skeleton, CodecParams(net_w=self.net_w, net_h=self.net_h))
 
+    @classmethod
+    def at_size(cls, net_w: int, net_h: int, **kw) -> "BenchSpec":
+        """The benchmark with both scene configs at ``net_w × net_h`` (other fields: ``kw``)."""
+        return cls(net_w=net_w, net_h=net_h, train_scene=SceneConfig(**{**_TRAIN_SCENE, "width": net_w, "height": net_h}),
+                   test_scene=SceneConfig(**{**_TEST_SCENE, "width": net_w, "height": net_h}), **kw)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["match_px"] = self.match_px

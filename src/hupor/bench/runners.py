@@ -37,11 +37,12 @@ def reasoner_config(spec: BenchSpec, kind: str, blocks: Sequence[int], run_seed:
         f"train.reasoner.steps={steps}", f"train.reasoner.batch_size={batch_size}",
         f"train.checkpoint_every={steps}", "train.keep_checkpoints=1",
         "data.reasoner_source=synth", f"data.synth.seed={spec.train_seed + run_seed}",
-        f"data.synth.val_seed={spec.val_seed}", f"data.synth.val_length={spec.val_scenes}"])
+        f"data.synth.val_seed={spec.val_seed}", f"data.synth.val_length={spec.val_scenes}",
+        f"data.synth.options.width={spec.train_scene.width}", f"data.synth.options.height={spec.train_scene.height}"])
     scene = from_dict(SceneConfig, dict(cfg.data.synth.options), "data.synth.options")
     if scene != spec.train_scene:
-        raise HuporError("cpu-tiny data.synth.options no longer match the benchmark's train scenes; "
-                         "update BenchSpec.train_scene or pass the options explicitly")
+        raise HuporError("cpu-tiny data.synth.options (besides the size) no longer match the benchmark's "
+                         "train scenes; update BenchSpec.train_scene")
     return cfg
 
 

@@ -24,12 +24,13 @@ GROUPS_A = [
                                             ("root-cascade", "symmetry-pair cascade")]),
 ]
 GROUPS_B = [
-    ("End to end (detector bundle)", [("det", "detector only"), ("bundle-reasoner", "+ the bundle's own DSED"),
-                                      ("hg", "+ Reason (Hg)"), ("dsed-4", "+ Reason (DSED S-4)"),
-                                      ("dsed-1234", "+ Reason (DSED S-1/2/3/4)")]),
-    ("End to end, root-depth rule (+ DSED S-1/2/3/4)", [("root-pelvis", "pelvis only"),
-                                                         ("root-weighted", "weighted average"),
-                                                         ("root-cascade", "symmetry-pair cascade")]),
+    ("End to end (detector of the bundle)", [("det", "detector only"), ("bundle-reasoner", "+ the bundle's DSED"),
+                                             ("bundle-refiner", "+ the bundle's DSED + RefineNet"),
+                                             ("hg", "+ Reason (Hg) of (a)"), ("dsed-1234", "+ DSED S-1/2/3/4 of (a)"),
+                                             ("dsed-4", "+ DSED S-4 of (a)")]),
+    ("End to end, root-depth rule (+ the bundle's DSED)", [("root-pelvis", "pelvis only"),
+                                                           ("root-weighted", "weighted average"),
+                                                           ("root-cascade", "symmetry-pair cascade")]),
 ]
 
 
@@ -74,7 +75,8 @@ def render_tables(results: dict) -> str:
            "(a) reasoning in isolation (GT-rendered visible maps, visible-only root-depth map)", "",
            table(rows, "a", GROUPS_A), ""]
     if any(k.startswith("b/") for k in rows):
-        out += [f"(b) end to end, detector {results.get('detector', '?')}", "", table(rows, "b", GROUPS_B), ""]
+        out += [f"(b) end to end, bundle {results.get('detector', '?')}, test split "
+                f"{results.get('test_stats_b', {})}", "", table(rows, "b", GROUPS_B), ""]
     else:
         out += ["(b) end to end: not run", ""]
     train = results.get("train", {})

@@ -6,7 +6,7 @@
 * forward latency (batch 1, ``torch.inference_mode``) of detector + DSED for cpu-tiny at 256x160 and
   for the paper config at 832x512 (one timed forward after one warm-up; slow on CPU).
 
-    .venv/bin/python benchmarks/train_speed.py [--threads 2] [--steps 6] [--skip-paper]
+    .venv/bin/python benchmarks/train_speed.py [--threads 1] [--paper-threads 2] [--steps 6] [--skip-paper]
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def _forward_latency(cfg, repeats: int = 1) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads for the cpu-tiny figures")
+    ap.add_argument("--paper-threads", type=int, default=2, help="torch threads for the paper forward")
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--skip-paper", action="store_true")
     args = ap.parse_args()
@@ -90,9 +91,11 @@ def main() -> int:
     tiny_lat = _forward_latency(cfg, repeats=5)
     print(f"forward detector+DSED cpu-tiny {cfg.input.net_w}x{cfg.input.net_h}: {tiny_lat * 1000:.0f} ms")
     if not args.skip_paper:
+        torch.set_num_threads(args.paper_threads)
         paper = load_experiment("paper")
         lat = _forward_latency(paper, repeats=1)
-        print(f"forward detector+DSED paper {paper.input.net_w}x{paper.input.net_h}: {lat:.1f} s")
+        print(f"forward detector+DSED paper {paper.input.net_w}x{paper.input.net_h} "
+              f"({args.paper_threads} threads): {lat:.1f} s")
     return 0
 
 

@@ -44,7 +44,7 @@ VISIBLE, OCCLUDED_INFERRED, MISSING = 0, 1, 2
 INTRINSICS_SOURCES = ("K", "fx", "fov", "file", "default")
 
 UNITS = {
-    "joints_2d_px": "pixels of the original image, x right, y down, origin at the top-left image corner",
+    "joints_2d_px": "pixels of the original image, x right, y down; (0, 0) is the centre of the top-left pixel",
     "joints_3d_mm": "millimetres, camera frame: x right, y down, z forward along the optical axis",
     "root_depth_mm": "millimetres, z of the root joint (pelvis) in the camera frame",
     "intrinsics": "pixels of the original image",

@@ -20,6 +20,10 @@ if [[ $PART == all || $PART == detector ]]; then
   $HUPOR train detector --config cpu-tiny --out "$OUT/detector2" --init "$OUT/detector/detector.pt" \
     "data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]" \
     train.detector.steps=1200 train.detector.lr=4e-3 train.detector.warmup_steps=50
+  # phase 3: 1500 more steps at lr 2e-3 (val loss 75.9 -> 72.1; 73 instead of 56 val people decoded)
+  $HUPOR train detector --config cpu-tiny --out "$OUT/detector3" --init "$OUT/detector2/detector.pt" \
+    "data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]" \
+    train.detector.steps=1500 train.detector.lr=2e-3 train.detector.warmup_steps=20
 fi
 if [[ $PART == all || $PART == reasoner ]]; then
   # DSED on skeleton-only on-the-fly scenes (data.synth in cpu-tiny.yaml); independent of the
@@ -30,7 +34,7 @@ if [[ $PART == all || $PART == reasoner ]]; then
 fi
 if [[ $PART == all || $PART == refiner ]]; then
   # detector + DSED in one bundle, (prediction, ground truth) pairs from it, then RefineNet
-  $HUPOR train export --base "$OUT/detector2/bundle.pt" --reasoner "$OUT/reasoner/reasoner.pt" \
+  $HUPOR train export --base "$OUT/detector3/bundle.pt" --reasoner "$OUT/reasoner/reasoner.pt" \
     --out "$OUT/det-reasoner.pt"
   $HUPOR train pairs --config cpu-tiny --bundle "$OUT/det-reasoner.pt" \
     --records "$OUT/synth-train/annotations.json" --limit 1500 --out "$OUT/pairs-train.npz"

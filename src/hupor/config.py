@@ -169,18 +169,21 @@ def merge(base: dict, extra: dict) -> dict:
     return out
 
 
+def read_config_dict(name_or_path: str, overrides: list[str] | None = None) -> tuple[Path, dict]:
+    """The raw mapping of a YAML config (file or bundled name) with ``key=value`` overrides merged."""
+    path = resolve_config_path(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise HuporError(f"{path}: invalid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise HuporError(f"{path}: top level must be a mapping")
+    return path, merge(data, parse_overrides(list(overrides or [])))
+
+
 def load_config(cls: type[T], name_or_path: str | None = None, overrides: list[str] | None = None) -> T:
     """Load ``cls`` from a YAML file or bundled name, then apply ``key=value`` overrides."""
-    data: dict = {}
-    where = "config"
-    if name_or_path is not None:
-        path = resolve_config_path(name_or_path)
-        where = str(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise HuporError(f"{path}: invalid YAML ({str(exc).splitlines()[0]})") from None
-        if not isinstance(data, dict):
-            raise HuporError(f"{path}: top level must be a mapping")
-    data = merge(data, parse_overrides(list(overrides or [])))
-    return from_dict(cls, data, where)
+    if name_or_path is None:
+        return from_dict(cls, parse_overrides(list(overrides or [])), "config")
+    path, data = read_config_dict(name_or_path, overrides)
+    return from_dict(cls, data, str(path))

@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-import yaml
 
-from ..config import from_dict, merge, parse_overrides, resolve_config_path
+from ..config import from_dict, read_config_dict
 from ..errors import HuporError
 
 
@@ -183,14 +182,7 @@ def load_model_config(name_or_path: str, overrides: list[str] | None = None
                       ) -> tuple[ModelConfig, InputConfig]:
     """Read only the ``model:`` and ``input:`` sections of an experiment YAML (bundled name or path),
     after applying ``key=value`` overrides; other sections are ignored."""
-    path = resolve_config_path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise HuporError(f"{path}: invalid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise HuporError(f"{path}: top level must be a mapping")
-    data = merge(data, parse_overrides(list(overrides or [])))
+    path, data = read_config_dict(name_or_path, overrides)
     model = from_dict(ModelConfig, data.get("model"), f"{path}: model")
     inp = from_dict(InputConfig, data.get("input"), f"{path}: input")
     return model, inp

@@ -49,6 +49,9 @@ def main() -> int:
     ap.add_argument("--test-scenes", type=int, default=200)
     ap.add_argument("--detector", default="", help="model bundle for the end-to-end rows (b)")
     ap.add_argument("--only", choices=["a", "b"], default=None)
+    ap.add_argument("--rows", nargs="+", default=None, metavar="KEY",
+                    help="part (a) subset: reasoner keys (hg dsed-1234 dsed-4 dsed-14 dsed-234) and/or "
+                         "none, root, root-hg, refine (default: all)")
     ap.add_argument("--table", action="store_true", help="print the tables from OUT/results.json")
     args = ap.parse_args()
     out = Path(args.out)
@@ -118,18 +121,27 @@ def main() -> int:
         return nets[(key, seed)]
 
     if args.only in (None, "a"):
-        if "a/none" not in rows:
+        want = set(args.rows or ["none", "root", "root-hg", "refine"] + [r[0] for r in REASONERS])
+        if "a/none" not in rows and "none" in want:
             score("a/none", runners.predict(scenes, codec))
         for seed in args.seeds:
             for key, *_ in REASONERS:
-                if f"a/{key}/s{seed}" not in rows:
+                if f"a/{key}/s{seed}" not in rows and key in want:
                     score(f"a/{key}/s{seed}", runners.predict(scenes, codec, reasoner(key, seed)))
-            dsed = reasoner("dsed-1234", seed)
+            if not want & {"root", "refine", "root-hg"}:
+                continue
+            dsed = reasoner("dsed-1234", seed) if want & {"root", "refine"} else None
             for rule in ("pelvis", "weighted", "cascade"):
                 k = f"a/root-{rule}/s{seed}"
-                if k not in rows:
+                if k not in rows and "root" in want:
                     score(k, runners.predict(scenes, codec, dsed, params=DecodeParams(root_rule=rule)))
-            if any(f"a/refine-{kind}/s{seed}" not in rows for kind in ("gcn", "mlp")):
+            if "root-hg" in want:  # the rules only differ where the pelvis is not confidently seen
+                hg = reasoner("hg", seed)
+                for rule in ("pelvis", "weighted", "cascade"):
+                    k = f"a/root-hg-{rule}/s{seed}"
+                    if k not in rows:
+                        score(k, runners.predict(scenes, codec, hg, params=DecodeParams(root_rule=rule)))
+            if "refine" in want and any(f"a/refine-{kind}/s{seed}" not in rows for kind in ("gcn", "mlp")):
                 pairs_path = out / f"pairs-dsed-1234-s{seed}.npz"
                 if not pairs_path.is_file():
                     ref_ds = split_scenes(spec, "refine", motion=motion)

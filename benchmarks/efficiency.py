@@ -137,15 +137,16 @@ def main() -> int:
     print(f"machine: {platform.processor() or platform.machine()}, {platform.platform()}, "
           f"torch threads {args.threads}, load average {' '.join(load)} (shared machine)")
     print("| config | input | params det / DSED-inf (M) | people | network ms (det + DSED) | decode ms "
-          "| total ms | network peak RSS MB (increase) | decode peak MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| total ms | network peak RSS MB (increase) | decode peak MB | people decoded |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         net = r["detector_ms"] + r["reasoner_ms"]
         for n, d in r["decode"].items():
             print(f"| {r['config']} | {r['input']} | {r['params_detector_M']:.1f} / "
                   f"{r['params_reasoner_inference_M']:.1f} | {n} | {net:.0f} ({r['detector_ms']:.0f} + "
                   f"{r['reasoner_ms']:.0f}) | {d['decode_ms']:.1f} | {net + d['decode_ms']:.0f} | "
-                  f"{r['peak_rss_mb']:.0f} ({r['net_rss_increase_mb']:.0f}) | {d['decode_peak_mb']:.1f} |")
+                  f"{r['peak_rss_mb']:.0f} ({r['net_rss_increase_mb']:.0f}) | {d['decode_peak_mb']:.1f} | "
+                  f"{d['people_decoded']} of {n} |")
     if args.json:
         from hupor.fileio import write_json_atomic
 

@@ -3,13 +3,14 @@ import json
 import pytest
 
 from hupor.errors import HuporError
-from hupor.fileio import read_json, write_atomic, write_json_atomic
+from hupor.fileio import _umask, read_json, write_atomic, write_json_atomic
 
 
 def test_atomic_json_write_leaves_no_partial_file(tmp_path):
     target = tmp_path / "sub" / "out.json"
     write_json_atomic(target, {"a": 1})
     assert json.loads(target.read_text()) == {"a": 1}
+    assert target.stat().st_mode & 0o044 == 0o044 & ~_umask()  # readable by others unless umask says no
 
     def failing_writer(p):
         p.write_text("half")

@@ -148,12 +148,7 @@ class Predictor:
             raise HuporError(f"{path}: no such checkpoint" + (
                 "; the bundled default model is not installed, pass --checkpoint" if checkpoint is None else ""))
         self.device = torch.device(device)
-        # bundles from nets.save_bundle may store torch's version as a TorchVersion (a str subclass that
-        # holds no code); allow it so weights_only loading accepts them
-        from torch.torch_version import TorchVersion
-
-        with torch.serialization.safe_globals([TorchVersion]):
-            self.bundle = load_bundle(path, device=str(self.device))
+        self.bundle = load_bundle(path, device=str(self.device))
         self.skeleton = self.bundle.skeleton
         for net in (self.bundle.detector, self.bundle.reasoner, self.bundle.refiner):
             if net is not None:

@@ -33,6 +33,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", help="model bundle (.pt); default: the bundled model")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     p.add_argument("--flip", action="store_true", help="flip test")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for torch (default 1, see hupor predict)")
     p.set_defaults(func=run)
     return p
 
@@ -147,6 +148,11 @@ def run(args) -> int:
 
     if args.people < 1:
         raise HuporError(f"--people must be >= 1, got {args.people}")
+    if args.threads < 1:
+        raise HuporError(f"--threads must be >= 1, got {args.threads}")
+    import torch
+
+    torch.set_num_threads(args.threads)
     out = Path(args.out)
     img, rec, what = make_scene(args.seed, args.people, args.sample)
     print(f"scene: {what} ({rec.width}x{rec.height}, fx {rec.intrinsics.fx:.0f} px)")

@@ -36,7 +36,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"),
                    help="network input size in px (multiples of 32; default from the checkpoint)")
     p.add_argument("--max-frames", type=int, help="stop each video / webcam after this many frames")
-    p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="CPU threads for torch (default 1: the small default model runs in tens of ms on one "
+                        "thread, and extra threads can be many times slower on a busy CPU; raise it for big models)")
     p.set_defaults(func=run)
     return p
 
@@ -66,8 +68,9 @@ def run(args) -> int:
     from ..media import expand_inputs, load_intrinsics
     from ..predictor import Predictor, resolve_intrinsics
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    if args.threads < 1:
+        raise HuporError(f"--threads must be >= 1, got {args.threads}")
+    torch.set_num_threads(args.threads)
     if args.batch_size < 1:
         raise HuporError(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.max_frames is not None and args.max_frames < 1:

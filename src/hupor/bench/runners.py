@@ -49,16 +49,20 @@ def reasoner_config(spec: BenchSpec, kind: str, blocks: Sequence[int], run_seed:
 def train_reasoner(cfg: ExperimentConfig, out_dir: str | Path) -> tuple[DSED, dict]:
     """Train (or reload a finished run in ``out_dir``) and return the reasoner in eval mode and
     ``{"train_s", "metrics"}``."""
+    return _train_or_load("reasoner", cfg, out_dir, DSED(cfg.model.reasoner))
+
+
+def _train_or_load(stage: str, cfg: ExperimentConfig, out_dir: str | Path, net):
+    """Run ``hupor train STAGE`` into ``out_dir`` unless its weights exist; load them into ``net``."""
     from ..train.run import run_stage
 
     out = Path(out_dir)
-    weights = out / "reasoner.pt"
+    weights = out / f"{stage}.pt"
     info: dict = {}
     if not weights.is_file():
         t0 = time.time()
-        res = run_stage("reasoner", cfg, out)
+        res = run_stage(stage, cfg, out)
         info = {"train_s": time.time() - t0, "metrics": res.metrics, "steps": res.global_step}
-    net = DSED(cfg.model.reasoner)
     net.load_state_dict(torch.load(weights, weights_only=True)["state_dict"])
     net.eval()
     return net, info
@@ -118,22 +122,10 @@ def refine_pairs(scenes: Sequence[PreparedScene], codec: Codec, reasoner: DSED |
 def train_refiner(kind: str, pairs_path: str | Path, out_dir: str | Path, run_seed: int = 0,
                   threads: int = 1) -> tuple[RefineNet, dict]:
     """cpu-tiny RefineNet of ``kind`` ("gcn"/"mlp") on one pairs file (the cpu-tiny schedule)."""
-    from ..train.run import run_stage
-
     cfg = load_experiment("cpu-tiny", [f"model.refiner.kind={kind}", f"data.pairs=[{pairs_path}]",
                                        f"train.seed={run_seed}", f"train.threads={threads}",
                                        "train.progress_bar=false", "train.keep_checkpoints=1"])
-    out = Path(out_dir)
-    weights = out / "refiner.pt"
-    info: dict = {}
-    if not weights.is_file():
-        t0 = time.time()
-        res = run_stage("refiner", cfg, out)
-        info = {"train_s": time.time() - t0, "metrics": res.metrics, "steps": res.global_step}
-    net = RefineNet(cfg.model.refiner)
-    net.load_state_dict(torch.load(weights, weights_only=True)["state_dict"])
-    net.eval()
-    return net, info
+    return _train_or_load("refiner", cfg, out_dir, RefineNet(cfg.model.refiner))
 
 
 def detector_outputs(bundle, images: Sequence[np.ndarray], batch: int = 8) -> tuple[np.ndarray, np.ndarray]:

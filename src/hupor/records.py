@@ -150,13 +150,18 @@ class ImageRecord:
         return cls(str(d["path"]), w, h, K, j2, j3, vis, cause, has_3d, dict(d.get("meta") or {}))
 
 
-def _array(value, shape: tuple, where: str) -> np.ndarray:
+def float_array(value, where: str) -> np.ndarray:
+    """``value`` as a float64 array; a missing or non-numeric value raises HuporError naming ``where``."""
     if value is None:
         raise HuporError(f"{where}: missing")
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise HuporError(f"{where}: not a numeric array of shape {shape}") from None
+        raise HuporError(f"{where}: not a numeric array") from None
+
+
+def _array(value, shape: tuple, where: str) -> np.ndarray:
+    arr = float_array(value, where)
     if arr.shape != shape:
         raise HuporError(f"{where}: expected shape {shape}, got {arr.shape}")
     if not np.isfinite(arr).all():

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...errors import HuporError
+from ...records import float_array
 
 
 @dataclass
@@ -42,12 +43,7 @@ class ConvertReport:
 
 def numeric(value, shape: tuple, where: str) -> np.ndarray:
     """``value`` as a finite float array of ``shape`` (-1 = any); clear HuporError otherwise."""
-    if value is None:
-        raise HuporError(f"{where}: missing")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise HuporError(f"{where}: not a numeric array") from None
+    arr = float_array(value, where)
     try:
         arr = arr.reshape(shape)
     except ValueError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .peaks import Peaks
@@ -13,15 +15,19 @@ def candidate_pairs(peaks: Peaks, limbs: np.ndarray):
     Returns ``(limb (M,), ia (M,), ib (M,), offsets (P+1,))``: global peak indices; the pairs of limb k
     are rows ``offsets[k]:offsets[k+1]`` in row-major (a, b) order of that limb's candidates.
     """
-    cnt = np.diff(peaks.start)
+    start = peaks.start
+    cnt = np.diff(start)
     na, nb = cnt[limbs[:, 0]], cnt[limbs[:, 1]]
     per = na * nb
     offsets = np.concatenate([[0], np.cumsum(per)]).astype(np.int64)
-    limb = np.repeat(np.arange(len(limbs)), per)
-    local = np.arange(offsets[-1]) - offsets[limb]
-    nbl = np.maximum(nb[limb], 1)
-    ia = peaks.start[limbs[limb, 0]] + local // nbl
-    ib = peaks.start[limbs[limb, 1]] + local % nbl
+    # one row per (limb, candidate a): its global a index, its number of b and its first pair
+    row_limb = np.repeat(np.arange(len(limbs)), na)
+    row_a = np.arange(len(row_limb)) - np.repeat(np.cumsum(na) - na - start[limbs[:, 0]], na)
+    row_nb = nb[row_limb]
+    row_first = np.cumsum(row_nb) - row_nb
+    limb = np.repeat(row_limb, row_nb)
+    ia = np.repeat(row_a, row_nb)
+    ib = np.arange(offsets[-1]) - np.repeat(row_first - start[limbs[row_limb, 1]], row_nb)
     return limb, ia, ib, offsets
 
 
@@ -36,8 +42,9 @@ def pair_scores(maps: np.ndarray, x_ch: np.ndarray, scale: float, xy: np.ndarray
     segment (nearest pixel). Score = mean of the samples ⟨û, PAF⟩ > ``point_thr`` if more
     than ``keep_ratio`` of them pass; else 0.1 + 1e-6 for pairs shorter than √(w·h)/150; else −1.
 
-    Speed: samples t = N // 2 and N // 4 are tested first for all pairs; a pair that already fails
-    too many of them to pass is not sampled further (same result, far less work in crowds).
+    Speed: the number of candidate pairs grows with the square of the number of people, so only
+    samples t = ⌊N/2⌋, ⌊N/4⌋ and ⌊3N/4⌋ are tested first; a pair that already fails more samples
+    than it may is not sampled further (same result, far less work in crowds).
     """
     _, h, w = maps.shape
     hw = h * w
@@ -48,39 +55,60 @@ def pair_scores(maps: np.ndarray, x_ch: np.ndarray, scale: float, xy: np.ndarray
     xs, ys = np.clip(xy[:, 0], 0, w - 1), np.clip(xy[:, 1], 0, h - 1)
     ax, ay = xs[ia], ys[ia]
     dx, dy = xs[ib] - ax, ys[ib] - ay
-    length = np.hypot(dx, dy)
+    length = np.sqrt(dx * dx + dy * dy)
     n = np.clip(np.rint(np.sqrt(5.0 * np.maximum(np.abs(dx), np.abs(dy)))), n_min, n_max)
     score = np.where(length < np.sqrt(hw) / 150.0, 0.1 + 1e-6, -1.0)
-    # quick test with samples t = N // 2, then t = N // 4 on the pairs that may still pass (distinct
-    # for N ≥ 3; points between two peaks inside [0, w-1] x [0, h-1] round to in-map pixels)
     ch0 = x_ch * hw
-    lim = point_thr * scale * length
-    todo = np.arange(m)
-    fails = np.zeros(m)
-    for q in (2, 4):
-        nn, ddx, ddy = n[todo], dx[todo], dy[todo]
-        fr = (np.floor(nn / q) + 0.5) / nn
-        base = (ch0[todo] + (ay[todo] + fr * ddy + 0.5).astype(np.int64) * w
-                + (ax[todo] + fr * ddx + 0.5).astype(np.int64))
-        f = fails[todo] + (flat[base] * ddx + flat[base + hw] * ddy <= lim[todo])
-        if q == 4 and n_min < 3:
-            f = np.where(nn < 3, np.minimum(f, 1), f)
-        alive = nn - f > keep_ratio * nn
-        fails[todo] = f
-        todo = todo[alive]
-    if len(todo):  # all N samples of the remaining pairs (points stay in the map: no clipping)
-        nt = n[todo][:, None]
-        t = np.arange(n_max)
-        frac = np.minimum((t + 0.5) / nt, 1.0)  # samples t ≥ N are masked below
-        tx, ty = dx[todo][:, None], dy[todo][:, None]
-        b2 = (ch0[todo][:, None] + (ay[todo][:, None] + frac * ty + 0.5).astype(np.int64) * w
-              + (ax[todo][:, None] + frac * tx + 0.5).astype(np.int64))
-        dot = flat[b2] * tx + flat[b2 + hw] * ty  # = ⟨û, PAF⟩ · length
-        kept = (dot > lim[todo][:, None]) & (t < nt)
-        nk = kept.sum(axis=1)
-        mean = (dot * kept).sum(axis=1) / (scale * np.maximum(length[todo], 1e-12) * np.maximum(nk, 1))
-        score[todo] = np.where(nk > keep_ratio * nt[:, 0], mean, score[todo])
+    lim = point_thr * scale * length  # ⟨û, PAF⟩ > point_thr·scale  ⇔  ⟨B − A, PAF⟩ > lim
+    tol = _tolerated_fails(n_max, keep_ratio)[n.astype(np.int64)]
+    # quick tests (points between two peaks inside [0, w-1] x [0, h-1] round to in-map pixels);
+    # sample ⌊q·N⌋ is distinct from the earlier ones for N ≥ n_distinct
+    todo = fails = None
+    for q, n_distinct in ((0.5, 1), (0.25, 2), (0.75, 3)):
+        if todo is None:
+            nn, ddx, ddy, a_x, a_y, c0, li = n, dx, dy, ax, ay, ch0, lim
+        else:
+            nn, ddx, ddy, a_x, a_y, c0, li = (v[todo] for v in (n, dx, dy, ax, ay, ch0, lim))
+        fr = (np.floor(q * nn) + 0.5) / nn
+        base = c0 + (a_y + fr * ddy + 0.5).astype(np.int64) * w + (a_x + fr * ddx + 0.5).astype(np.int64)
+        fail = flat[base] * ddx + flat[base + hw] * ddy <= li
+        if n_distinct > n_min:
+            fail &= nn >= n_distinct
+        if todo is None:
+            todo = np.flatnonzero(fail <= tol)
+            fails = fail[todo].astype(np.int64)
+        else:
+            fails = fails + fail
+            alive = fails <= tol[todo]
+            todo, fails = todo[alive], fails[alive]
+        if len(todo) == 0:
+            return score, length
+    # all N samples of the remaining pairs, ragged: sample t of pair `own` (points stay in the map)
+    nt = n[todo]
+    cnt = nt.astype(np.int64)
+    own = np.repeat(np.arange(len(todo)), cnt)
+    t = np.arange(len(own)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    sel = todo[own]
+    frac = (t + 0.5) / nt[own]
+    tx, ty = dx[sel], dy[sel]
+    b2 = (ch0[sel] + (ay[sel] + frac * ty + 0.5).astype(np.int64) * w
+          + (ax[sel] + frac * tx + 0.5).astype(np.int64))
+    dot = flat[b2] * tx + flat[b2 + hw] * ty  # = ⟨û, PAF⟩ · length
+    kept = dot > lim[sel]
+    nk = np.bincount(own, weights=kept, minlength=len(todo))
+    total = np.bincount(own, weights=np.where(kept, dot, 0.0), minlength=len(todo))
+    mean = total / (scale * np.maximum(length[todo], 1e-12) * np.maximum(nk, 1))
+    score[todo] = np.where(nk > keep_ratio * nt, mean, score[todo])
     return score, length
+
+
+@functools.lru_cache(maxsize=8)
+def _tolerated_fails(n_max: int, keep_ratio: float) -> np.ndarray:
+    """(n_max + 1,) the most failed samples f a pair of N samples may have: N − f > keep_ratio·N
+    (−1 where even f = 0 fails)."""
+    big_n, f = np.arange(n_max + 1)[:, None], np.arange(n_max + 1)[None, :]
+    ok = (f <= big_n) & (big_n - f > keep_ratio * big_n)
+    return np.where(ok.any(axis=1), np.where(ok, f, -1).max(axis=1), -1)
 
 
 def limb_depths(maps: np.ndarray, z_ch: np.ndarray, a: np.ndarray, b: np.ndarray, samples: int = 10,
@@ -95,9 +123,9 @@ def limb_depths(maps: np.ndarray, z_ch: np.ndarray, a: np.ndarray, b: np.ndarray
     if len(z_ch) == 0:
         return np.zeros(0)
     t = np.linspace(0.0, 1.0, samples)
-    p = a[:, None, :] + t[None, :, None] * (b - a)[:, None, :]
-    px = np.clip(np.floor(p[..., 0] + 0.5), 0, w - 1).astype(np.int64)
-    py = np.clip(np.floor(p[..., 1] + 0.5), 0, h - 1).astype(np.int64)
+    d = b - a
+    px = np.clip(np.floor(a[:, :1] + t * d[:, :1] + 0.5), 0, w - 1).astype(np.int64)  # (M, samples)
+    py = np.clip(np.floor(a[:, 1:] + t * d[:, 1:] + 0.5), 0, h - 1).astype(np.int64)
     vals = np.sort(maps.reshape(-1)[(z_ch[:, None] * h + py) * w + px].astype(np.float64), axis=1)
     lo, hi = _sorted_percentile(vals, clip[0]), _sorted_percentile(vals, clip[1])
     return np.clip(vals, lo[:, None], hi[:, None]).mean(axis=1)

@@ -43,10 +43,10 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
     """
     nj, h, w = heat.shape
     flat_map = heat.reshape(-1)
-    flat = np.flatnonzero(flat_map > threshold)
-    jr, cc = np.divmod(flat, w)
-    rr = jr % h
-    flat = flat[(rr > 0) & (rr < h - 1) & (cc > 0) & (cc < w - 1)]  # border pixels are excluded
+    above = (heat > threshold).reshape(nj, h, w)
+    above[:, [0, -1], :] = False  # border pixels are excluded
+    above[:, :, [0, -1]] = False
+    flat = np.flatnonzero(above)
     v = flat_map[flat]
     # strictly above the neighbours before it (raster order), at least the ones after it: a plateau
     # yields one peak. Two stages: the row neighbours first, the other six on the survivors.
@@ -95,17 +95,21 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
 
 
 def _window_mean(flat_map, jj, rr, cc, h, w, radius) -> np.ndarray:
-    """(K, 2) value-weighted mean (x, y) of the positive values in each peak's window (clipped)."""
+    """(K, 2) value-weighted mean (x, y) of the positive values in each peak's window (clipped).
+
+    Windows are laid out (window pixel, peak): numpy's inner loops then run over the K peaks."""
     size = 2 * radius + 1
     dy, dx = np.divmod(np.arange(size * size), size)
     dy, dx = dy - radius, dx - radius
-    edge = (rr < radius) | (rr >= h - radius) | (cc < radius) | (cc >= w - radius)
-    if edge.any():
-        r, c = rr[:, None] + dy, cc[:, None] + dx
-        inside = (r >= 0) & (r < h) & (c >= 0) & (c < w)  # pixels outside the map do not count
-        idx = (jj[:, None] * h + np.clip(r, 0, h - 1)) * w + np.clip(c, 0, w - 1)
-        wts = np.maximum(flat_map[idx], 0) * inside
-    else:
-        wts = np.maximum(flat_map[((jj * h + rr) * w + cc)[:, None] + (dy * w + dx)], 0)
-    mom = wts.astype(np.float64) @ np.stack([np.ones(size * size), dx, dy], axis=1)  # (K, 3)
-    return np.stack([cc + mom[:, 1] / mom[:, 0], rr + mom[:, 2] / mom[:, 0]], axis=1)  # mom0 > 0
+    edge = np.flatnonzero((rr < radius) | (rr >= h - radius) | (cc < radius) | (cc >= w - radius))
+    ctr = (jj * h + rr) * w + cc
+    # interior windows: one gather (edge windows are clipped here and redone below)
+    wts = flat_map.take((dy * w + dx)[:, None] + ctr, mode="clip")  # (size², K)
+    if len(edge):  # windows cut by the border: pixels outside the map do not count
+        r, c = rr[edge] + dy[:, None], cc[edge] + dx[:, None]
+        inside = (r >= 0) & (r < h) & (c >= 0) & (c < w)
+        idx = (jj[edge] * h + np.clip(r, 0, h - 1)) * w + np.clip(c, 0, w - 1)
+        wts[:, edge] = np.where(inside, flat_map[idx], 0)
+    np.maximum(wts, 0, out=wts)
+    mom = np.stack([np.ones(size * size), dx, dy]) @ wts.astype(np.float64)  # (3, K)
+    return np.stack([cc + mom[1] / mom[0], rr + mom[2] / mom[0]], axis=1)  # mom0 > 0

@@ -69,6 +69,46 @@ def test_pair_scores_match_the_unoptimised_rule(rng):
     assert (got > 0).sum() > 10
 
 
+def test_pair_scores_long_pairs_may_miss_one_sample(rng):
+    # pairs with N ≥ 21 samples (max(|dx|, |dy|) ≥ 84 px) pass with one failed sample, not two
+    h, w = 20, 260
+    maps = np.zeros((2, h, w), np.float32)
+    maps[0, 10, 5:250] = 127.0  # +x strip along row 10
+    one_gap, two_gaps = maps.copy(), maps.copy()
+    xy = np.array([[10.0, 10.0], [240.0, 10.0]])  # N = 25 samples at x = 10 + 9.2 (t + 0.5)
+    one_gap[0, 10, 125] = 0.0  # sample t = 12
+    two_gaps[0, 10, [61, 125]] = 0.0  # samples t = 5 and 12
+    ia, ib, ch = np.array([0]), np.array([1]), np.zeros(1, np.int64)
+    for m, passes in ((maps, True), (one_gap, True), (two_gaps, False)):
+        got, _ = pair_scores(m, ch, 127.0, xy, ia, ib)
+        np.testing.assert_allclose(got, pair_scores_reference(m, ch, 127.0, xy, ia, ib), rtol=1e-9)
+        assert (got[0] > 0) == passes
+    # and random long and short pairs on a wide map agree with the plain loop
+    noisy = rng.normal(0, 60, size=(4, h, w)).astype(np.float32)
+    noisy[0, 8:13, :] = 127.0
+    pts = np.column_stack([rng.uniform(0, w - 1, 60), rng.choice([9.6, 10.0, 11.4, 3.0], 60)])
+    ia, ib = rng.integers(0, 60, 600), rng.integers(0, 60, 600)
+    ch = np.where(rng.random(600) < 0.7, 0, 2)
+    got, _ = pair_scores(noisy, ch, 127.0, pts, ia, ib)
+    np.testing.assert_allclose(got, pair_scores_reference(noisy, ch, 127.0, pts, ia, ib), rtol=1e-9)
+    assert (got > 0).sum() > 20
+
+
+def test_candidate_pairs_layout(rng):
+    j = MPI15.num_joints
+    counts = rng.integers(0, 4, j)
+    counts[3] = 0  # a joint without candidates
+    start = np.concatenate([[0], np.cumsum(counts)])
+    channel = np.repeat(np.arange(j), counts)
+    pk = Peaks(channel, rng.uniform(0, 50, (len(channel), 2)), np.ones(len(channel)), start)
+    limbs = np.asarray(MPI15.limbs)
+    limb, ia, ib, off = candidate_pairs(pk, limbs)
+    want = [(k, a, b) for k, (ja, jb) in enumerate(limbs)
+            for a in range(start[ja], start[ja + 1]) for b in range(start[jb], start[jb + 1])]
+    assert list(zip(limb.tolist(), ia.tolist(), ib.tolist())) == want
+    assert list(np.diff(off)) == [counts[a] * counts[b] for a, b in limbs]
+
+
 def test_group_people_bone_prior_and_depth_order():
     # two pelvis peaks; person 0 (near) gets the neck closest to its expected bone length
     j = MPI15.num_joints

@@ -60,3 +60,22 @@ def test_gaussian_refinement_is_exact_and_ignores_neighbours():
     assert np.abs(pk_m.xy[0] - (12.37, 9.81)).max() > 0.05  # the window mean is pulled by the neighbour
     with pytest.raises(HuporError, match="refine"):
         find_peaks(heat, 0.2, refine="dark")
+
+
+def test_window_mean_at_the_border_and_inside():
+    # peaks near all four borders and in the middle: the clipped 7x7 mean of the positive values
+    rng = np.random.default_rng(3)
+    h, w = 16, 24
+    heat = rng.uniform(-0.1, 0.15, (2, h, w)).astype(np.float32)
+    spots = [(0, 1, 1), (0, 14, 22), (0, 8, 12), (1, 1, 20), (1, 13, 2), (1, 7, 6)]
+    for j, r, c in spots:
+        heat[j, r, c] = 0.9
+    pk = find_peaks(heat, 0.5, radius=3)
+    assert len(pk.channel) == len(spots)
+    for j, r, c in spots:
+        xy = pk.xy[pk.channel == j][np.argmin(np.abs(pk.xy[pk.channel == j] - (c, r)).sum(axis=1))]
+        r0, r1, c0, c1 = max(r - 3, 0), min(r + 4, h), max(c - 3, 0), min(c + 4, w)
+        win = np.maximum(heat[j, r0:r1, c0:c1].astype(np.float64), 0)
+        rr, cc = np.mgrid[r0:r1, c0:c1]
+        np.testing.assert_allclose(xy, ((win * cc).sum() / win.sum(), (win * rr).sum() / win.sum()),
+                                   atol=1e-9)

@@ -13,7 +13,7 @@ from .grid import nearest_pixel, out_to_net
 from .group import group_people
 from .paf import candidate_pairs, limb_depths, pair_scores
 from .params import CodecParams, DecodeParams
-from .peaks import find_peaks
+from .peaks import Peaks, find_peaks
 from .poses import Poses
 from .rootdepth import root_depth as root_rule_depth
 
@@ -85,6 +85,21 @@ def decode_maps(skeleton: Skeleton, cparams: CodecParams, maps57, root_depth, le
     order = np.argsort(root_z, kind="stable")  # near → far
     assign = group_people(pk, score, length, offsets, roots[order], root_z[order], skeleton, st,
                           params.bone_slack)
+    return lift_people(skeleton, cparams, maps, rd, pk, assign, letterbox, intrinsics, params)
+
+
+def lift_people(skeleton: Skeleton, cparams: CodecParams, maps: np.ndarray, rd: np.ndarray, pk: Peaks,
+                assign: np.ndarray, letterbox: Letterbox, intrinsics: Intrinsics,
+                params: DecodeParams) -> Poses:
+    """Grouped peaks → 3D people: relative depths along the chain, root depth, back-projection.
+
+    ``maps`` (57, h, w) and ``rd`` (7, h, w): checked numpy maps; ``pk``: the peaks; ``assign`` (N, J)
+    from :func:`group_people` (−1 = missing). Returns the persons sorted near → far.
+    """
+    nj, npl, nt = skeleton.num_joints, skeleton.num_limbs, len(skeleton.torso)
+    st = cparams.stride
+    limbs = np.asarray(skeleton.limbs, dtype=np.int64)
+    root, torso = skeleton.root, list(skeleton.torso)
     n = len(assign)
     if n == 0:
         return Poses.empty(nj)

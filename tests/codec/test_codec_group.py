@@ -54,6 +54,15 @@ def pair_scores_reference(maps, x_ch, scale, xy, ia, ib):
     return np.array(out)
 
 
+def assert_random_pairs_match(rng, maps, xy, n_pairs, p_limb0, min_passing):
+    """Random pairs of ``xy`` on limb 0 (channels 0, 1) or limb 1 (2, 3) score as the plain loop does."""
+    ia, ib = rng.integers(0, len(xy), n_pairs), rng.integers(0, len(xy), n_pairs)
+    ch = np.where(rng.random(n_pairs) < p_limb0, 0, 2)
+    got, _ = pair_scores(maps, ch, 127.0, xy, ia, ib)
+    np.testing.assert_allclose(got, pair_scores_reference(maps, ch, 127.0, xy, ia, ib), rtol=1e-9)
+    assert (got > 0).sum() > min_passing
+
+
 def test_pair_scores_match_the_unoptimised_rule(rng):
     h, w = 40, 60
     maps = np.zeros((4, h, w), np.float32)
@@ -62,11 +71,7 @@ def test_pair_scores_match_the_unoptimised_rule(rng):
     maps[2, 10:12, :] = 127.0
     xy = rng.uniform(0.0, [w - 1, h - 1], size=(40, 2))
     xy[:5, 1] = 10.2  # some points on the +x strip
-    ia, ib = rng.integers(0, 40, 400), rng.integers(0, 40, 400)
-    ch = np.where(rng.random(400) < 0.5, 0, 2)
-    got, _ = pair_scores(maps, ch, 127.0, xy, ia, ib)
-    np.testing.assert_allclose(got, pair_scores_reference(maps, ch, 127.0, xy, ia, ib), rtol=1e-9)
-    assert (got > 0).sum() > 10
+    assert_random_pairs_match(rng, maps, xy, n_pairs=400, p_limb0=0.5, min_passing=10)
 
 
 def test_pair_scores_long_pairs_may_miss_one_sample(rng):
@@ -87,11 +92,7 @@ def test_pair_scores_long_pairs_may_miss_one_sample(rng):
     noisy = rng.normal(0, 60, size=(4, h, w)).astype(np.float32)
     noisy[0, 8:13, :] = 127.0
     pts = np.column_stack([rng.uniform(0, w - 1, 60), rng.choice([9.6, 10.0, 11.4, 3.0], 60)])
-    ia, ib = rng.integers(0, 60, 600), rng.integers(0, 60, 600)
-    ch = np.where(rng.random(600) < 0.7, 0, 2)
-    got, _ = pair_scores(noisy, ch, 127.0, pts, ia, ib)
-    np.testing.assert_allclose(got, pair_scores_reference(noisy, ch, 127.0, pts, ia, ib), rtol=1e-9)
-    assert (got > 0).sum() > 20
+    assert_random_pairs_match(rng, noisy, pts, n_pairs=600, p_limb0=0.7, min_passing=20)
 
 
 def test_candidate_pairs_layout(rng):

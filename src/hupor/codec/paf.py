@@ -62,44 +62,43 @@ def pair_scores(maps: np.ndarray, x_ch: np.ndarray, scale: float, xy: np.ndarray
     lim = point_thr * scale * length  # ⟨û, PAF⟩ > point_thr·scale  ⇔  ⟨B − A, PAF⟩ > lim
     tol = _tolerated_fails(n_max, keep_ratio)[n.astype(np.int64)]
     # quick tests (points between two peaks inside [0, w-1] x [0, h-1] round to in-map pixels);
-    # sample ⌊q·N⌋ is distinct from the earlier ones for N ≥ n_distinct
-    todo = fails = None
-    for q, n_distinct in ((0.5, 1), (0.25, 2), (0.75, 3)):
-        if todo is None:
-            nn, ddx, ddy, a_x, a_y, c0, li = n, dx, dy, ax, ay, ch0, lim
-        else:
-            nn, ddx, ddy, a_x, a_y, c0, li = (v[todo] for v in (n, dx, dy, ax, ay, ch0, lim))
-        fr = (np.floor(q * nn) + 0.5) / nn
-        base = c0 + (a_y + fr * ddy + 0.5).astype(np.int64) * w + (a_x + fr * ddx + 0.5).astype(np.int64)
-        fail = flat[base] * ddx + flat[base + hw] * ddy <= li
-        if n_distinct > n_min:
-            fail &= nn >= n_distinct
-        if todo is None:
-            todo = np.flatnonzero(fail <= tol)
-            fails = fail[todo].astype(np.int64)
-        else:
-            fails = fails + fail
-            alive = fails <= tol[todo]
-            todo, fails = todo[alive], fails[alive]
+    # sample ⌊q·N⌋ is distinct from the earlier ones for N ≥ n_distinct. The first runs on all pairs.
+    fail = _dots(flat, w, hw, ch0, ax, ay, dx, dy, (np.floor(0.5 * n) + 0.5) / n) <= lim
+    todo = np.flatnonzero(fail <= tol)
+    fails = fail[todo].astype(np.int64)
+    for q, n_distinct in ((0.25, 2), (0.75, 3)):
         if len(todo) == 0:
             return score, length
+        nn = n[todo]
+        fail = _dots(flat, w, hw, ch0[todo], ax[todo], ay[todo], dx[todo], dy[todo],
+                     (np.floor(q * nn) + 0.5) / nn) <= lim[todo]
+        if n_distinct > n_min:
+            fail &= nn >= n_distinct
+        fails = fails + fail
+        alive = fails <= tol[todo]
+        todo, fails = todo[alive], fails[alive]
+    if len(todo) == 0:
+        return score, length
     # all N samples of the remaining pairs, ragged: sample t of pair `own` (points stay in the map)
     nt = n[todo]
     cnt = nt.astype(np.int64)
     own = np.repeat(np.arange(len(todo)), cnt)
     t = np.arange(len(own)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     sel = todo[own]
-    frac = (t + 0.5) / nt[own]
-    tx, ty = dx[sel], dy[sel]
-    b2 = (ch0[sel] + (ay[sel] + frac * ty + 0.5).astype(np.int64) * w
-          + (ax[sel] + frac * tx + 0.5).astype(np.int64))
-    dot = flat[b2] * tx + flat[b2 + hw] * ty  # = ⟨û, PAF⟩ · length
+    dot = _dots(flat, w, hw, ch0[sel], ax[sel], ay[sel], dx[sel], dy[sel], (t + 0.5) / nt[own])
     kept = dot > lim[sel]
     nk = np.bincount(own, weights=kept, minlength=len(todo))
     total = np.bincount(own, weights=np.where(kept, dot, 0.0), minlength=len(todo))
     mean = total / (scale * np.maximum(length[todo], 1e-12) * np.maximum(nk, 1))
     score[todo] = np.where(nk > keep_ratio * nt, mean, score[todo])
     return score, length
+
+
+def _dots(flat, w, hw, ch0, ax, ay, dx, dy, frac) -> np.ndarray:
+    """⟨B − A, PAF⟩ at the nearest pixel of A + frac·(B − A), per pair; ``flat`` the raveled maps,
+    ``ch0`` the flat offset of each pair's PAF x channel (y is the next channel)."""
+    base = ch0 + (ay + frac * dy + 0.5).astype(np.int64) * w + (ax + frac * dx + 0.5).astype(np.int64)
+    return flat[base] * dx + flat[base + hw] * dy
 
 
 @functools.lru_cache(maxsize=8)

@@ -43,7 +43,7 @@ def find_peaks(heat: np.ndarray, threshold: float, radius: int = 3, max_peaks: i
     """
     nj, h, w = heat.shape
     flat_map = heat.reshape(-1)
-    above = (heat > threshold).reshape(nj, h, w)
+    above = heat > threshold
     above[:, [0, -1], :] = False  # border pixels are excluded
     above[:, :, [0, -1]] = False
     flat = np.flatnonzero(above)

@@ -2,6 +2,7 @@ import dataclasses
 
 import pytest
 
+from hupor.codec.params import CodecConfig
 from hupor.config import from_dict, to_dict
 from hupor.errors import HuporError
 from hupor.nets.config import (DetectorConfig, InputConfig, ModelConfig, ReasonerConfig, RefinerConfig,
@@ -14,7 +15,8 @@ def test_defaults_are_the_paper_sizes():
     assert m.reasoner.kind == "dsed" and m.reasoner.stages == 2 and m.reasoner.widths[0] == 57
     assert m.reasoner.supervised_blocks == (1, 2, 3, 4) and m.reasoner.z_scale == 50.0
     assert m.refiner.kind == "gcn" and m.refiner.hidden == 128 and m.refiner.layers == 4
-    assert InputConfig().out_size == (128, 208)
+    p = CodecConfig().params(InputConfig().net_w, InputConfig().net_h)
+    assert (p.map_h, p.map_w, p.stride) == (128, 208, 4)
 
 
 def test_round_trip_through_plain_dict():

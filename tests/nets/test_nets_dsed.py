@@ -18,7 +18,7 @@ def _maps(b=2, h=16, w=24, seed=0):
 def test_cpu_tiny_shapes_and_structure():
     model, inp = load_model_config("cpu-tiny")
     dsed = DSED(model.reasoner)
-    h, w = inp.out_size
+    h, w = inp.net_h // 4, inp.net_w // 4  # stride 4 (cpu-tiny)
     x, t = _maps(2, h, w, 0), _maps(2, h, w, 1)
     out = dsed(x, teacher57=t)
     assert len(out.units) == model.reasoner.stages and all(len(u) == 4 for u in out.units)

@@ -5,36 +5,20 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from hupor.codec import Codec, CodecParams
+from hupor.codec import CodecParams
 from hupor.codec.poses import Poses
 from hupor.data.datasets import load_pairs, load_records
 from hupor.errors import HuporError
-from hupor.nets import InputConfig
+from hupor.methods import OracleMethod
 from hupor.skeleton import MPI15
 from hupor.train.refiner_data import make_pairs, match_people, save_pairs
 
 
-def _gt_maps(codec):
-    def maps_fn(image, rec, lb):
-        j2 = lb.to_net(rec.joints_2d)
-        tg = codec.encode(j2, rec.joints_3d, rec.visibility, rec.intrinsics.fx * lb.scale, levels=(4,),
-                          subsets=("all",))
-        rd = np.zeros((len(MPI15.torso), codec.params.map_h, codec.params.map_w), np.float32)
-        for t in range(rd.shape[0]):
-            for row, col, value in tg.root_depth[t]:
-                if value > 0:
-                    r, c = int(row), int(col)
-                    rd[t, max(r - 1, 0):r + 2, max(c - 1, 0):c + 2] = value
-        return tg.maps["all"][0], rd
-    return maps_fn
-
-
 def test_pairs_from_ground_truth_maps(tmp_path, tiny_records):
-    inp = InputConfig(net_w=192, net_h=128)
-    codec = Codec(MPI15, CodecParams(net_w=192, net_h=128))
-    stub = SimpleNamespace(input_config=inp, skeleton=MPI15)
+    # the oracle method (ground-truth maps through the seam) stands in for trained networks
+    method = OracleMethod(CodecParams(net_w=192, net_h=128), root="perfect")
     records = load_records([tiny_records])
-    pairs = make_pairs(stub, records, progress=False, maps_fn=_gt_maps(codec))
+    pairs = make_pairs(method, records, progress=False)
     n_people = sum(r.num_persons for r in records.records)
     assert pairs.num_images == len(records) and pairs.num_gt == n_people
     assert len(pairs.features) == n_people  # every person decoded and matched once

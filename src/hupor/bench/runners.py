@@ -18,7 +18,7 @@ from ..codec import Codec, DecodeParams
 from ..config import from_dict
 from ..data.synth import SceneConfig
 from ..errors import HuporError
-from ..nets import DSED, RefineNet, apply_refiner, det_to_maps57, preprocess, refine_features
+from ..nets import DSED, RefineNet, det_to_maps57, preprocess, refine_features
 from ..train.config import ExperimentConfig, load_experiment
 from .definition import BenchSpec, PreparedScene
 
@@ -49,7 +49,7 @@ def reasoner_config(spec: BenchSpec, kind: str, blocks: Sequence[int], run_seed:
 def train_reasoner(cfg: ExperimentConfig, out_dir: str | Path) -> tuple[DSED, dict]:
     """Train (or reload a finished run in ``out_dir``) and return the reasoner in eval mode and
     ``{"train_s", "metrics"}``."""
-    return _train_or_load("reasoner", cfg, out_dir, DSED(cfg.model.reasoner))
+    return _train_or_load("reasoner", cfg, out_dir, DSED(cfg.model.reasoner, stride=cfg.codec.stride))
 
 
 def _train_or_load(stage: str, cfg: ExperimentConfig, out_dir: str | Path, net):
@@ -84,18 +84,23 @@ def predict(scenes: Sequence[PreparedScene], codec: Codec, reasoner: DSED | None
             maps: np.ndarray | None = None, root_depth: np.ndarray | None = None) -> list:
     """Per scene: reason (optional), ``Codec.decode``, refine (optional). ``maps``/``root_depth``
     (N, ...) replace the scenes' GT-rendered inputs (end-to-end rows: the detector's output).
-    Returns ``codec.Poses`` (or ``(joints_2d, joints_3d)`` pairs when refined; refined joints that
-    were not detected keep 2D (0, 0), i.e. they do not take part in identity matching)."""
+    Returns ``codec.Poses``, or with a refiner ``(joints_2d, joints_3d)`` pairs after the same
+    :class:`hupor.methods.RefineStage` as ``Predictor`` (detected joints re-projected at the refined
+    depth, missed joints filled in); joints that were not detected have 2D (0, 0), i.e. they do not
+    take part in identity matching."""
+    from ..methods import RefineStage, StageContext
+
     m = np.stack([s.input57 for s in scenes]) if maps is None else maps
     rd = np.stack([s.root_depth for s in scenes]) if root_depth is None else root_depth
     m = reason(reasoner, m)
+    refine = RefineStage(refiner) if refiner is not None else None
     out = []
     for s, mi, ri in zip(scenes, m, rd):
         poses = codec.decode(mi, ri, s.letterbox, s.record.intrinsics, params)
-        if refiner is not None and len(poses.joints_2d):
-            j3, _ = apply_refiner(refiner, poses.joints_net, np.nan_to_num(poses.joints_3d), poses.detected)
+        if refine is not None and len(poses.joints_2d):
+            refined = refine(poses, StageContext({}, s.letterbox, s.record.intrinsics))
             j2 = np.where(poses.detected[..., None], poses.joints_2d, 0.0)
-            out.append((j2, j3))
+            out.append((j2, np.nan_to_num(refined.joints_3d)))
         else:
             out.append(poses)
     return out

@@ -23,7 +23,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def model_table(model, inp) -> list[tuple[str, int]]:
+def model_table(model, inp, stride: int = 4) -> list[tuple[str, int]]:
     """(label, parameter count) rows for ``model`` (:class:`ModelConfig`) at ``inp`` (InputConfig)."""
     import dataclasses
 
@@ -38,11 +38,11 @@ def model_table(model, inp) -> list[tuple[str, int]]:
     with torch.device("meta"):
         stage_counts = sorted({2, 3, model.detector.stages})
         for n in stage_counts:
-            det = Detector(dataclasses.replace(model.detector, stages=n), skeleton)
+            det = Detector(dataclasses.replace(model.detector, stages=n), skeleton, stride)
             mark = " (configured)" if n == model.detector.stages else ""
             rows.append((f"detector, {n} stages{mark}", count_parameters(det)))
         rcfg = model.reasoner
-        dsed = DSED(rcfg, skeleton)
+        dsed = DSED(rcfg, skeleton, stride)
         total = count_parameters(dsed)
         rows.append((f"reasoner {rcfg.kind}, {rcfg.stages} stages, training", total))
         rows.append((f"reasoner {rcfg.kind}, {rcfg.stages} stages, inference (student + decoder)",
@@ -59,60 +59,64 @@ def run(args) -> int:
 
     exp = load_experiment(args.config, args.overrides)
     model, inp = exp.model, exp.input
-    h, w = inp.out_size
-    print(f"config {args.config}: input {inp.net_w}x{inp.net_h} (W x H), output maps {w}x{h} at stride 4")
+    cp = exp.codec_params
+    print(f"config {args.config}: input {inp.net_w}x{inp.net_h} (W x H), output maps {cp.map_w}x{cp.map_h} "
+          f"at stride {cp.stride}")
     d, r = model.detector, model.reasoner
     print(f"detector: {d.stages} stages, blocks {list(d.blocks)}, widths {list(d.widths)}, "
           f"stem {d.stem_width}, decoder {d.decoder_width}")
     print(f"reasoner: {r.kind}, {r.stages} stages, blocks {list(r.blocks)}, widths {list(r.widths)}, "
           f"decoder {r.decoder_width}, supervised blocks {list(r.supervised_blocks)}")
     print(f"refiner: {model.refiner.kind}, hidden {model.refiner.hidden}, layers {model.refiner.layers}")
-    rows = model_table(model, inp)
+    rows = model_table(model, inp, cp.stride)
     width = max(len(label) for label, _ in rows)
     print()
     print(f"{'network'.ljust(width)}  parameters")
     for label, n in rows:
         print(f"{label.ljust(width)}  {n / 1e6:9.3f} M  ({n:,})")
     if args.time > 0:
-        det_ms, rea_ms, mb = time_forward(model, inp, args.time, args.device, args.threads)
+        det_ms, rea_ms, mb = time_forward(model, inp, args.time, args.device, args.threads, cp.stride)
         print()
         print(f"forward time, batch 1, {args.device}, {args.threads} thread(s), median of {args.time}: "
               f"detector {det_ms:.1f} ms, reasoner (student) {rea_ms:.1f} ms; weights {mb:.1f} MB (float32)")
     return 0
 
 
-def time_forward(model, inp, n: int, device: str, threads: int) -> tuple[float, float, float]:
-    """Median milliseconds of ``Detector.infer`` and ``DSED.infer`` on one random input, and the
-    float32 size of the detector + reasoner + refiner weights in MB."""
+def time_forward(model, inp, n: int, device: str, threads: int, stride: int = 4) -> tuple[float, float, float]:
+    """Median milliseconds of ``Detector.infer`` and of the rest of the network chain
+    (``HuporMethod.forward`` minus the detector: the reasoner) on one random input, and the float32
+    size of the detector + reasoner + refiner weights in MB."""
     import time
 
     import torch
 
-    from ..nets import build_models, det_to_maps57
+    from ..codec.params import CodecConfig
+    from ..methods import HuporMethod
+    from ..nets import ModelBundle, build_models
     from ..nets.blocks import count_parameters
     from ..skeleton import get_skeleton
 
     torch.set_num_threads(max(1, threads))
     dev = torch.device(device)
-    nets = build_models(model, get_skeleton(model.skeleton))
-    det, rea = (m.to(dev).eval() for m in nets[:2])
+    skeleton = get_skeleton(model.skeleton)
+    nets = [m.to(dev).eval() for m in build_models(model, skeleton, stride)]
+    method = HuporMethod(ModelBundle({}, skeleton, *nets), CodecConfig(stride=stride).params(inp.net_w, inp.net_h))
     x = torch.randn(1, 3, inp.net_h, inp.net_w, device=dev)
 
     def timed(fn):
-        out, times = None, []
+        times = []
         for _ in range(n + 1):  # the first call warms up
             if dev.type == "cuda":
                 torch.cuda.synchronize()
             t0 = time.perf_counter()
-            out = fn()
+            fn()
             if dev.type == "cuda":
                 torch.cuda.synchronize()
             times.append(time.perf_counter() - t0)
-        return out, 1000 * sorted(times[1:])[len(times[1:]) // 2]
+        return 1000 * sorted(times[1:])[len(times[1:]) // 2]
 
     with torch.inference_mode():
-        (m2, z, _), det_ms = timed(lambda: det.infer(x))
-        x57 = det_to_maps57(m2, z)
-        _, rea_ms = timed(lambda: rea.infer(x57))
+        det_ms = timed(lambda: nets[0].infer(x))
+    total_ms = timed(lambda: method.forward(x))
     mb = 4 * sum(count_parameters(m) for m in nets) / 1e6
-    return det_ms, rea_ms, mb
+    return det_ms, max(total_ms - det_ms, 0.0), mb

@@ -67,6 +67,7 @@ def _run_stage(args) -> int:
 
 def _run_pairs(args) -> int:
     from ..data.datasets import load_records
+    from ..methods import method_from_bundle
     from ..nets import load_bundle
     from ..train.config import load_experiment
     from ..train.refiner_data import make_pairs, save_pairs
@@ -80,7 +81,8 @@ def _run_pairs(args) -> int:
     records = load_records(paths)
     if args.limit:
         records.records = records.records[: args.limit]
-    pairs = make_pairs(bundle, records, max_dist_net=args.max_dist, flip=args.flip)
+    method = method_from_bundle(bundle, flip_test=args.flip)
+    pairs = make_pairs(method, records, max_dist_net=args.max_dist)
     save_pairs(args.out, pairs)
     print(f"{len(pairs.features)} pairs from {pairs.num_images} images "
           f"({pairs.num_gt} ground-truth people, {pairs.num_pred} detected) -> {args.out}")

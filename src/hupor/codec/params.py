@@ -51,6 +51,34 @@ class CodecParams:
 
 
 @dataclass(frozen=True)
+class CodecConfig:
+    """The ``codec:`` section of an experiment config and of a model bundle: the target geometry that
+    the heads are trained on and decoded with (the network input size comes from ``input:``).
+
+    ``stride``: output stride of the detector and the reasoner (4 as in the paper, or 2: the
+    higher-resolution head); ``sigmas`` / ``paf_widths`` per label level in output px.
+    """
+
+    stride: int = 4
+    sigmas: tuple[float, ...] = CodecParams.sigmas
+    paf_widths: tuple[float, ...] = CodecParams.paf_widths
+    heatmap_peak: float = CodecParams.heatmap_peak
+    paf_scale: float = CodecParams.paf_scale
+    max_people: int = CodecParams.max_people
+
+    def __post_init__(self):
+        if self.stride not in (2, 4):
+            raise HuporError(f"codec.stride: must be 4 or 2, got {self.stride!r}")
+        self.params(32 * self.stride, 32 * self.stride)  # the remaining checks
+
+    def params(self, net_w: int, net_h: int) -> CodecParams:
+        """The :class:`CodecParams` for a ``net_w x net_h`` network input."""
+        return CodecParams(net_w=net_w, net_h=net_h, stride=self.stride, sigmas=tuple(self.sigmas),
+                           paf_widths=tuple(self.paf_widths), heatmap_peak=self.heatmap_peak,
+                           paf_scale=self.paf_scale, max_people=self.max_people)
+
+
+@dataclass(frozen=True)
 class DecodeParams:
     """Decoder settings (method §8). Scores and thresholds are on normalised maps.
 

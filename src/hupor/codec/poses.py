@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +22,9 @@ class Poses:
     detected: np.ndarray  # (N, J) bool
     root_depth_mm: np.ndarray  # (N,) absolute root (pelvis) depth, mm
     person_scores: np.ndarray  # (N,) mean joint score over all J joints (missing joints count 0)
+    # set by the post-stages (hupor.methods.stages), None before them:
+    filled: np.ndarray | None = field(default=None)  # (N, J) bool: supplied by RefineNet, not decoded
+    state: np.ndarray | None = field(default=None)  # (N, J) int8 indices into schema.JOINT_STATES
 
     def __len__(self) -> int:
         return int(self.joints_net.shape[0])

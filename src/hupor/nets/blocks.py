@@ -50,19 +50,19 @@ class Bottleneck(nn.Module):
 
 
 class Encoder(nn.Module):
-    """Four Bottleneck layers (strides 1, 2, 2, 2) without a stem.
+    """Four Bottleneck layers (strides ``first_stride``, 2, 2, 2; default 1) without a stem.
 
     ``forward(x, skips)`` returns the four layer outputs ``[x1, x2, x3, x4]`` (channels
     ``4 * widths[i]``, strides 1, 2, 4, 8 relative to ``x``). ``skips`` (from the previous stage's
     decoder, in layer order) are added after each layer.
     """
 
-    def __init__(self, cin: int, blocks: Sequence[int], widths: Sequence[int]):
+    def __init__(self, cin: int, blocks: Sequence[int], widths: Sequence[int], first_stride: int = 1):
         super().__init__()
         self.out_channels = tuple(w * EXPANSION for w in widths)
         layers = []
         for i, (n, planes) in enumerate(zip(blocks, widths)):
-            stride = 1 if i == 0 else 2
+            stride = first_stride if i == 0 else 2
             mods = [Bottleneck(cin, planes, stride)]
             cin = planes * EXPANSION
             mods += [Bottleneck(cin, planes) for _ in range(n - 1)]
@@ -96,11 +96,23 @@ class Decoder(nn.Module):
     head per entry of ``head_channels``, each upsampled (bilinear, align_corners=True) to the size of
     ``x1``. With ``skips=True`` the decoder also returns cross-stage skips
     ``skip1(x_in) + skip2(out)`` (layer order) and ``cross_conv(out_finest)`` with ``cross_channels``.
+
+    Higher-resolution output (``fine_channels > 0``, the output-stride-2 heads): ``forward`` then takes
+    ``fine`` features (B, fine_channels, H2, W2) at twice the resolution of ``x1``; the finest unit
+    fuses them, ``relu(BN(conv1×1(fine)) + BN(conv3×3(up(out))))``, and its heads run on that (and
+    ``cross_conv`` too when ``cross_from_fine``, else on the unit's stride-1 features); every head
+    output is upsampled to (H2, W2).
     """
 
     def __init__(self, in_channels: Sequence[int], width: int, head_channels: Sequence[int],
-                 skips: bool, cross_channels: int = 0, output_bn: bool = True):
+                 skips: bool, cross_channels: int = 0, output_bn: bool = True, fine_channels: int = 0,
+                 cross_from_fine: bool = False):
         super().__init__()
+        self.cross_from_fine = cross_from_fine
+        self.fine_lateral = self.fine_up = None
+        if fine_channels:
+            self.fine_lateral = ConvBNReLU(fine_channels, width, 1, relu=False)
+            self.fine_up = ConvBNReLU(width, width, 3, relu=False)
         coarse_first = list(in_channels)[::-1]
         self.lateral = nn.ModuleList(ConvBNReLU(c, width, 1, relu=False) for c in coarse_first)
         self.up = nn.ModuleList(ConvBNReLU(width, width, 1, relu=False) for _ in coarse_first[1:])
@@ -112,32 +124,39 @@ class Decoder(nn.Module):
             self.skip2 = nn.ModuleList(ConvBNReLU(width, c, 1) for c in coarse_first)
             self.cross_conv = ConvBNReLU(width, cross_channels, 1)
 
-    def forward(self, feats: Sequence[torch.Tensor]):
+    def forward(self, feats: Sequence[torch.Tensor], fine: torch.Tensor | None = None):
         """Returns ``(units, skips, cross)``: ``units[u]`` is a list of head outputs (coarse to fine),
         ``skips`` the four skip tensors in encoder-layer order (or None), ``cross`` the cross_conv
-        output (or None)."""
-        size = feats[0].shape[-2:]
+        output (or None). ``fine``: the stride-2 features, required iff ``fine_channels > 0``."""
+        if (fine is None) != (self.fine_lateral is None):
+            raise ValueError("Decoder: pass fine features exactly when built with fine_channels")
+        size = feats[0].shape[-2:] if fine is None else fine.shape[-2:]
         xs = list(feats)[::-1]
         units, skips = [], []
-        out = None
+        out = cross_in = None
         for u, x in enumerate(xs):
             y = self.lateral[u](x)
             if u > 0:
                 up = F.interpolate(out, size=x.shape[-2:], mode="bilinear", align_corners=True)
                 y = y + self.up[u - 1](up)
-            out = F.relu(y)
+            out = cross_in = head_in = F.relu(y)
+            if self.has_skips:
+                skips.append(self.skip1[u](x) + self.skip2[u](out))
+            if fine is not None and u == len(xs) - 1:
+                up = F.interpolate(out, size=size, mode="bilinear", align_corners=True)
+                head_in = F.relu(self.fine_lateral(fine) + self.fine_up(up))
+                if self.cross_from_fine:
+                    cross_in = head_in
             heads = []
             for head in self.heads[u]:
-                h = head(out)
+                h = head(head_in)
                 if h.shape[-2:] != size:
                     h = F.interpolate(h, size=size, mode="bilinear", align_corners=True)
                 heads.append(h)
             units.append(heads)
-            if self.has_skips:
-                skips.append(self.skip1[u](x) + self.skip2[u](out))
         if not self.has_skips:
             return units, None, None
-        return units, skips[::-1], self.cross_conv(out)
+        return units, skips[::-1], self.cross_conv(cross_in)
 
 
 def init_weights(module: nn.Module) -> None:

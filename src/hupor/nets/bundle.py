@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from .. import __version__
+from ..codec.params import CodecConfig, CodecParams, DecodeParams
 from ..config import from_dict, to_dict
 from ..errors import HuporError
 from ..fileio import write_atomic
@@ -30,13 +31,15 @@ FORMAT_VERSION = 1
 
 @dataclass
 class ModelBundle:
-    """Loaded networks (in eval mode) with the plain experiment ``config`` dict they were saved with."""
+    """Loaded networks (in eval mode) with the plain experiment ``config`` dict they were saved with
+    and the ``method`` (key of ``hupor.methods.METHODS``) that runs them."""
 
     config: dict
     skeleton: Skeleton
     detector: Detector
     reasoner: DSED | None = None
     refiner: RefineNet | None = None
+    method: str = "hupor"
 
     @property
     def model_config(self) -> ModelConfig:
@@ -44,13 +47,47 @@ class ModelBundle:
 
     @property
     def input_config(self) -> InputConfig:
+        """The stored ``input:`` section (the paper's 832×512 when a bundle has none)."""
         return from_dict(InputConfig, self.config.get("input"), "bundle config: input")
 
+    @property
+    def codec_config(self) -> CodecConfig:
+        """The stored ``codec:`` section; bundles written before it existed get the defaults (stride 4)."""
+        return bundle_codec_config(self.config)
 
-def build_models(cfg: ModelConfig, skeleton: Skeleton = MPI15
+    @property
+    def decode_params(self) -> DecodeParams:
+        """The stored ``decode:`` section (defaults when absent)."""
+        return from_dict(DecodeParams, self.config.get("decode"), "bundle config: decode")
+
+    def codec_params(self, input_size: tuple[int, int] | None = None) -> CodecParams:
+        """Codec geometry for ``input_size`` = (net_w, net_h), default the bundle's input size."""
+        if input_size is None:
+            inp = self.input_config
+            input_size = (inp.net_w, inp.net_h)
+        return self.codec_config.params(int(input_size[0]), int(input_size[1]))
+
+
+def bundle_codec_config(config: dict) -> CodecConfig:
+    """The ``codec:`` section of a stored config dict (defaults when absent)."""
+    return from_dict(CodecConfig, config.get("codec"), "bundle config: codec")
+
+
+def build_net(stage: str, cfg: ModelConfig, skeleton: Skeleton = MPI15, stride: int = 4) -> nn.Module:
+    """A fresh network of ``stage`` (``detector``, ``reasoner``, ``refiner``) for ``cfg``."""
+    if stage == "refiner":
+        return RefineNet(cfg.refiner, skeleton)
+    if stage == "detector":
+        return Detector(cfg.detector, skeleton, stride)
+    if stage == "reasoner":
+        return DSED(cfg.reasoner, skeleton, stride)
+    raise HuporError(f"unknown network {stage!r}; networks: detector, reasoner, refiner")
+
+
+def build_models(cfg: ModelConfig, skeleton: Skeleton = MPI15, stride: int = 4
                  ) -> tuple[Detector, DSED, RefineNet]:
-    """Fresh (randomly initialised) detector, reasoner and refiner for ``cfg``."""
-    return Detector(cfg.detector, skeleton), DSED(cfg.reasoner, skeleton), RefineNet(cfg.refiner, skeleton)
+    """Fresh (randomly initialised) detector, reasoner and refiner for ``cfg`` at output ``stride``."""
+    return tuple(build_net(n, cfg, skeleton, stride) for n in ("detector", "reasoner", "refiner"))
 
 
 def _plain_config(config) -> dict:
@@ -73,17 +110,21 @@ def to_dict_plain(d):
 
 
 def save_bundle(path, config, detector: Detector, reasoner: DSED | None = None,
-                refiner: RefineNet | None = None) -> Path:
+                refiner: RefineNet | None = None, method: str = "hupor") -> Path:
     """Write a bundle atomically. ``config``: the experiment config (dict or dataclass) whose
-    ``model`` section describes the given networks (checked)."""
+    ``model`` section describes the given networks (checked); ``method``: the method that runs them."""
     plain = _plain_config(config)
     model_cfg = from_dict(ModelConfig, plain.get("model"), "save_bundle config: model")
+    stride = bundle_codec_config(plain).stride
     skeleton = detector.skeleton
     for name, net, want in (("detector", detector, model_cfg.detector),
                             ("reasoner", reasoner, model_cfg.reasoner),
                             ("refiner", refiner, model_cfg.refiner)):
         if net is not None and net.cfg != want:
             raise HuporError(f"save_bundle: the {name}'s config differs from config['model']['{name}']")
+        if net is not None and getattr(net, "stride", stride) != stride:
+            raise HuporError(f"save_bundle: the {name} has output stride {net.stride}, "
+                             f"config['codec']['stride'] is {stride}")
         if net is not None and net.skeleton != skeleton:
             raise HuporError(f"save_bundle: the {name} uses skeleton {net.skeleton.name}, "
                              f"the detector {skeleton.name}")
@@ -94,6 +135,7 @@ def save_bundle(path, config, detector: Detector, reasoner: DSED | None = None,
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
+        "method": str(method),
         "config": plain,
         "skeleton": skeleton.to_dict(),
         "versions": {"hupor": str(__version__), "torch": str(torch.__version__)},
@@ -138,16 +180,17 @@ def load_bundle(path, device: str | torch.device = "cpu") -> ModelBundle:
     model_cfg = from_dict(ModelConfig, config.get("model"), f"{path}: model")
     if data.get("detector") is None:
         raise HuporError(f"{path}: bundle has no detector weights")
-    detector = Detector(model_cfg.detector, skeleton)
-    _load_state("detector", detector, data["detector"], path)
-    reasoner = refiner = None
-    if data.get("reasoner") is not None:
-        reasoner = DSED(model_cfg.reasoner, skeleton)
-        _load_state("reasoner", reasoner, data["reasoner"], path)
-    if data.get("refiner") is not None:
-        refiner = RefineNet(model_cfg.refiner, skeleton)
-        _load_state("refiner", refiner, data["refiner"], path)
-    nets = [n for n in (detector, reasoner, refiner) if n is not None]
+    stride = from_dict(CodecConfig, config.get("codec"), f"{path}: codec").stride
+    nets = {}
+    for stage in ("detector", "reasoner", "refiner"):
+        if data.get(stage) is not None:
+            nets[stage] = build_net(stage, model_cfg, skeleton, stride)
+            _load_state(stage, nets[stage], data[stage], path)
+    detector, reasoner, refiner = (nets.get(s) for s in ("detector", "reasoner", "refiner"))
+    nets = list(nets.values())
     for n in nets:
         n.to(device).eval()
-    return ModelBundle(config, skeleton, detector, reasoner, refiner)
+    method = data.get("method", "hupor")
+    if not isinstance(method, str):
+        raise HuporError(f"{path}: bundle 'method' must be a string, got {type(method).__name__}")
+    return ModelBundle(config, skeleton, detector, reasoner, refiner, method)

@@ -161,7 +161,8 @@ class ModelConfig:
 @dataclass(frozen=True)
 class InputConfig:
     """Network input size in pixels (letterboxed image); both must be multiples of 32 (the
-    detector's deepest stride), the output maps are ``(net_h / 4, net_w / 4)``."""
+    detector's deepest stride). The output maps are ``(net_h, net_w) / codec.stride``
+    (:meth:`hupor.codec.params.CodecConfig.params`)."""
 
     net_w: int = 832
     net_h: int = 512
@@ -171,11 +172,6 @@ class InputConfig:
             v = getattr(self, name)
             if not (isinstance(v, int) and v > 0 and v % 32 == 0):
                 raise HuporError(f"input.{name}: must be a positive multiple of 32, got {v!r}")
-
-    @property
-    def out_size(self) -> tuple[int, int]:
-        """Output map size (h, w) at stride 4."""
-        return self.net_h // 4, self.net_w // 4
 
 
 def load_model_config(name_or_path: str, overrides: list[str] | None = None

@@ -9,6 +9,10 @@ training and the student's at inference; cross-stage skips and ``cross_conv`` co
 decoder path and feed both encoders of the next stage. Every unit's output gets the **detached**
 input added (2D part to the 2D head, z part to the z head), so the decoder only adds what is missing.
 The "hg" kind has no teacher module: decoder fed by the student, no distillation pairs.
+
+With ``stride=2`` (maps at stride 2) the encoders' first layer has stride 2, so the features keep the
+stride-4 resolution (same cost as at stride 4), and each decoder's finest unit fuses the stage's input
+maps at full resolution (``Decoder`` ``fine``); heads and ``cross_conv`` come out at stride 2.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ..errors import HuporError
 from ..skeleton import MPI15, Skeleton
 from .blocks import Decoder, Encoder, init_weights
 from .config import ReasonerConfig
+from .detector import fused_units
 from .layout import det_to_maps57, maps57_to_det
 
 
@@ -45,25 +50,31 @@ class ReasonerOutput(NamedTuple):
 
 
 class DSED(nn.Module):
-    """Reasoning module over maps57 (B, J+3P, h, w) at stride 4 (h, w multiples of 8)."""
+    """Reasoning module over maps57 (B, J+3P, h, w) at the output stride ``stride`` (4 or 2; h, w
+    multiples of 8, of 16 at stride 2)."""
 
-    def __init__(self, cfg: ReasonerConfig = ReasonerConfig(), skeleton: Skeleton = MPI15):
+    def __init__(self, cfg: ReasonerConfig = ReasonerConfig(), skeleton: Skeleton = MPI15, stride: int = 4):
         super().__init__()
+        if stride not in (2, 4):
+            raise HuporError(f"model.output_stride: must be 4 or 2, got {stride!r}")
         self.cfg = cfg
         self.skeleton = skeleton
+        self.stride = stride
+        first = 2 if stride == 2 else 1
         c57 = skeleton.num_map_channels
         heads = (skeleton.num_2d_channels, skeleton.num_limbs)
         self.students = nn.ModuleList()
         self.teachers = nn.ModuleList() if cfg.kind == "dsed" else None
         self.decoders = nn.ModuleList()
         for s in range(cfg.stages):
-            enc = Encoder(c57, cfg.blocks, cfg.widths)
+            enc = Encoder(c57, cfg.blocks, cfg.widths, first)
             self.students.append(enc)
             if self.teachers is not None:
-                self.teachers.append(Encoder(c57, cfg.blocks, cfg.widths))
+                self.teachers.append(Encoder(c57, cfg.blocks, cfg.widths, first))
             self.decoders.append(Decoder(enc.out_channels, cfg.decoder_width, heads,
                                          skips=s < cfg.stages - 1, cross_channels=c57,
-                                         output_bn=cfg.head_bn))
+                                         output_bn=cfg.head_bn, fine_channels=c57 if stride == 2 else 0,
+                                         cross_from_fine=True))
         init_weights(self)
 
     @property
@@ -74,8 +85,9 @@ class DSED(nn.Module):
         c = self.skeleton.num_map_channels
         if x.dim() != 4 or x.shape[1] != c:
             raise HuporError(f"DSED {name}: expected (B, {c}, h, w), got {tuple(x.shape)}")
-        if x.shape[-2] % 8 or x.shape[-1] % 8:
-            raise HuporError(f"DSED {name}: map size must be a multiple of 8, got {tuple(x.shape[-2:])}")
+        m = 8 if self.stride == 4 else 16
+        if x.shape[-2] % m or x.shape[-1] % m:
+            raise HuporError(f"DSED {name}: map size must be a multiple of {m}, got {tuple(x.shape[-2:])}")
 
     def forward(self, x57: torch.Tensor, teacher57: torch.Tensor | None = None,
                 use_teacher: bool | None = None) -> ReasonerOutput:
@@ -107,15 +119,17 @@ class DSED(nn.Module):
         for s, (student, dec) in enumerate(zip(self.students, self.decoders)):
             fs = student(xs, skips)
             ft = self.teachers[s](teacher57, skips) if run_teacher else None
-            heads, skips, xs = dec(ft if use_teacher else fs)
+            heads, skips, nxt = dec(ft if use_teacher else fs, xs if self.stride == 2 else None)
+            xs = nxt
             units.append([ReasonUnit(m2 + res2d, mz + resz, m2, mz) for m2, mz in heads])
             distill.append(list(zip(ft, fs)) if ft is not None else [])
         return ReasonerOutput(units, distill)
 
     def fuse(self, out: ReasonerOutput) -> torch.Tensor:
-        """maps57 from the last stage: 2D = mean of the three finest units, z = finest unit."""
+        """maps57 from the last stage: 2D = mean of the three finest units (the finest alone at stride
+        2, as :meth:`Detector.fuse`), z = finest unit."""
         last = out.units[-1]
-        maps2d = torch.stack([u.maps2d for u in last[-3:]]).mean(0)
+        maps2d = torch.stack([u.maps2d for u in last[-fused_units(self.stride):]]).mean(0)
         return det_to_maps57(maps2d, last[-1].z)
 
     def infer(self, x57: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,8 @@ A bundled experiment YAML (``paper``, ``cpu-tiny``) or any YAML file holds four 
 
     model: {...}   # hupor.nets.config.ModelConfig   (networks)
     input: {...}   # hupor.nets.config.InputConfig   (network input size, ...)
+    codec: {...}   # hupor.codec.params.CodecConfig   (output stride, label sigmas, scalings)
+    decode: {...}  # hupor.codec.params.DecodeParams  (decoder settings; stored in the bundle)
     train: {...}   # TrainConfig below: optimiser, schedule, hardware, checkpoints, per stage
     data:  {...}   # DataConfig below: canonical datasets, on-the-fly synthetic scenes, mixing
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..codec.params import CodecConfig, CodecParams, DecodeParams
 from ..config import from_dict, load_config, to_dict
 from ..data.transforms import AugmentConfig
 from ..errors import HuporError
@@ -190,8 +193,18 @@ class ExperimentConfig:
 
     model: ModelConfig = field(default_factory=ModelConfig)
     input: InputConfig = field(default_factory=InputConfig)
+    codec: CodecConfig = field(default_factory=CodecConfig)
+    decode: DecodeParams = field(default_factory=DecodeParams)
     train: TrainConfig = field(default_factory=TrainConfig)
     data: DataConfig = field(default_factory=DataConfig)
+
+    def __post_init__(self):
+        self.codec_params  # the input size must be a multiple of 32 and of the stride
+
+    @property
+    def codec_params(self) -> CodecParams:
+        """The one source of input size, output stride and map size for this experiment."""
+        return self.codec.params(self.input.net_w, self.input.net_h)
 
     def to_dict(self) -> dict:
         return to_dict(self)

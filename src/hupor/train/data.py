@@ -12,7 +12,7 @@ import lightning as L
 import numpy as np
 from torch.utils.data import ConcatDataset, DataLoader, Dataset
 
-from ..codec import Codec, CodecParams
+from ..codec import Codec
 from ..data.datasets import DetectorDataset, PairsDataset, ReasonerDataset, load_pairs, load_records
 from ..errors import HuporError
 from ..skeleton import Skeleton, get_skeleton
@@ -21,8 +21,8 @@ from .samplers import MixedBatchSampler
 
 
 def make_codec(cfg: ExperimentConfig) -> Codec:
-    """The codec for the experiment's input size and skeleton."""
-    return Codec(get_skeleton(cfg.model.skeleton), CodecParams(net_w=cfg.input.net_w, net_h=cfg.input.net_h))
+    """The codec for the experiment's input size, ``codec:`` section and skeleton."""
+    return Codec(get_skeleton(cfg.model.skeleton), cfg.codec_params)
 
 
 def synthetic_scenes(cfg: ExperimentConfig, length: int, seed: int, motion=None):

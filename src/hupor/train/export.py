@@ -13,7 +13,7 @@ from pathlib import Path
 from ..config import from_dict
 from ..errors import HuporError
 from ..nets import DSED, Detector, ModelConfig, RefineNet, save_bundle
-from ..nets.bundle import load_bundle
+from ..nets.bundle import build_net, bundle_codec_config, load_bundle
 from ..skeleton import Skeleton
 from .checkpoint import CHECKPOINT_KEY, load_checkpoint
 
@@ -44,7 +44,7 @@ def load_part(path, stage: str) -> tuple[dict, object]:
     prefix = f"{stage}."
     if any(k.startswith(prefix) for k in state):  # Lightning checkpoint: module attribute prefix
         state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-    net = NETS[stage](getattr(model_cfg, stage), skeleton)
+    net = build_net(stage, model_cfg, skeleton, bundle_codec_config(config).stride)
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:
@@ -76,8 +76,12 @@ def export_bundle(out_path, parts: dict, base_bundle=None) -> Path:
     config = copy.deepcopy(configs["detector"])
     config.setdefault("model", {})
     skeleton = nets["detector"].skeleton
+    stride = bundle_codec_config(config).stride
     for stage, net in nets.items():
         config["model"][stage] = copy.deepcopy(configs[stage]["model"][stage])
+        if stage != "refiner" and bundle_codec_config(configs[stage]).stride != stride:
+            raise HuporError(f"the {stage} was trained at output stride {bundle_codec_config(configs[stage]).stride}, "
+                             f"the detector at {stride}")
         if net.skeleton != skeleton:
             raise HuporError(f"the {stage} uses skeleton {net.skeleton.name}, the detector {skeleton.name}")
     return save_bundle(out_path, config, nets["detector"], nets.get("reasoner"), nets.get("refiner"))

@@ -70,7 +70,7 @@ class DetectorModule(_StageModule):
 
     def __init__(self, cfg: ExperimentConfig):
         super().__init__(cfg)
-        self.detector = Detector(cfg.model.detector, self.skeleton)
+        self.detector = Detector(cfg.model.detector, self.skeleton, cfg.codec.stride)
         self.register_buffer("mean", torch.tensor(MEAN_BGR).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(STD_BGR).view(1, 3, 1, 1), persistent=False)
 
@@ -100,7 +100,7 @@ class ReasonerModule(_StageModule):
 
     def __init__(self, cfg: ExperimentConfig):
         super().__init__(cfg)
-        self.reasoner = DSED(cfg.model.reasoner, self.skeleton)
+        self.reasoner = DSED(cfg.model.reasoner, self.skeleton, cfg.codec.stride)
 
     def omega(self) -> float:
         rc = self.cfg.model.reasoner

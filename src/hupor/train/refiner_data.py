@@ -14,11 +14,10 @@ import numpy as np
 import torch
 
 from ..camera import Letterbox
-from ..codec import Codec, CodecParams, DecodeParams, Poses
-from ..codec.flip import flip_maps57, fuse_flip
+from ..codec import Poses
 from ..errors import HuporError
 from ..fileio import write_atomic
-from ..nets import det_to_maps57, preprocess, refine_features
+from ..nets import refine_features
 from ..records import ImageRecord, RecordSet
 
 MM_PER_CM = 10.0
@@ -37,25 +36,6 @@ class Pairs:
     num_gt: int = 0
     num_pred: int = 0
     stats: dict = field(default_factory=dict)
-
-
-def run_pipeline(bundle, image_bgr: np.ndarray, letterbox: Letterbox, flip: bool = False
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """maps57 (J+3P, h, w) and root depth (T, h, w), raw codec scale, for one image (CPU numpy)."""
-    x = preprocess(letterbox.apply(image_bgr))
-    device = next(bundle.detector.parameters()).device
-    x = x.to(device)
-    with torch.inference_mode():
-        if flip:
-            x = torch.cat([x, torch.flip(x, dims=(-1,))])
-        maps2d, z, rd = bundle.detector.infer(x)
-        m57 = det_to_maps57(maps2d, z)
-        if bundle.reasoner is not None:
-            m57 = bundle.reasoner.infer(m57)
-        if flip:
-            m57 = fuse_flip(m57[0:1], m57[1:2], bundle.skeleton)
-            rd = rd[0:1]
-    return m57[0].float().cpu().numpy(), rd[0].float().cpu().numpy()
 
 
 def match_people(pred: Poses, rec: ImageRecord, root: int, scale: float, max_dist_net: float
@@ -81,20 +61,19 @@ def match_people(pred: Poses, rec: ImageRecord, root: int, scale: float, max_dis
     return out
 
 
-def make_pairs(bundle, records: RecordSet, max_dist_net: float | None = None, flip: bool = False,
-               decode_params: DecodeParams = DecodeParams(), progress: bool = True, maps_fn=None) -> Pairs:
+def make_pairs(method, records: RecordSet, max_dist_net: float | None = None, progress: bool = True) -> Pairs:
     """Pairs over all records with 3D ground truth (images read with OpenCV).
 
-    ``maps_fn(image, record, letterbox) -> (maps57, root_depth)`` replaces the networks (tests,
-    other predictors); default :func:`run_pipeline` with ``bundle``."""
+    ``method``: any :mod:`hupor.methods` method (normally ``HuporMethod`` of a detector + reasoner
+    bundle, optionally with flip test); it gets the record as ground truth too (the oracle reads it).
+    Only ``method.decode`` runs, no post-stage (the pairs are RefineNet's input)."""
     import cv2
     from tqdm import tqdm
 
-    cfg_in = bundle.input_config
-    codec = Codec(bundle.skeleton, CodecParams(net_w=cfg_in.net_w, net_h=cfg_in.net_h))
-    root = bundle.skeleton.root
+    cp = method.codec_params
+    root = method.skeleton.root
     if max_dist_net is None:
-        max_dist_net = 30.0 * cfg_in.net_w / 832.0
+        max_dist_net = 30.0 * cp.net_w / 832.0
     feats, targets, images, dists = [], [], [], []
     n_gt = n_pred = n_img = 0
     for i, rec in enumerate(tqdm(records.records, desc="pairs", unit="img", disable=not progress)):
@@ -104,9 +83,9 @@ def make_pairs(bundle, records: RecordSet, max_dist_net: float | None = None, fl
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if image is None:
             raise HuporError(f"image {path}: missing or not a readable image")
-        lb = Letterbox.fit(image.shape[1], image.shape[0], cfg_in.net_w, cfg_in.net_h)
-        m57, rd = maps_fn(image, rec, lb) if maps_fn else run_pipeline(bundle, image, lb, flip)
-        poses = codec.decode(m57, rd, lb, rec.intrinsics, decode_params)
+        lb = Letterbox.fit(image.shape[1], image.shape[0], cp.net_w, cp.net_h)
+        raw = method.infer(lb.apply(image)[None], [rec])[0]
+        poses = method.decode(raw, lb, rec.intrinsics)
         n_img += 1
         n_gt += int((rec.visibility[:, root] >= 1).sum())
         n_pred += len(poses.joints_2d)
@@ -118,7 +97,7 @@ def make_pairs(bundle, records: RecordSet, max_dist_net: float | None = None, fl
             targets.append(((gt - gt[root]) / MM_PER_CM).astype(np.float32))
             images.append(i)
             dists.append(dist)
-    j = bundle.skeleton.num_joints
+    j = method.skeleton.num_joints
     pairs = Pairs(np.asarray(feats, np.float32).reshape(-1, j, 5), np.asarray(targets, np.float32).reshape(-1, j, 3),
                   np.asarray(images, np.int64), np.asarray(dists, np.float32), n_img, n_gt, n_pred)
     pairs.stats = pair_stats(pairs, root)

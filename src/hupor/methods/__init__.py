@@ -1,0 +1,32 @@
+"""Pose-estimation methods behind one seam (``base.py``): the HUPOR chain and the oracle.
+
+``METHODS`` maps the ``method`` name that a model bundle stores to the class that runs it (bundles
+written before the field existed are ``"hupor"``). A new method is a module here with a class that
+follows :class:`~hupor.methods.base.Method`, plus one entry in ``METHODS`` (``from_bundle(bundle,
+**options)`` builds it from a loaded bundle); methods that need no weights (the oracle) are built
+directly and handed to ``Predictor(method=...)``.
+"""
+
+from __future__ import annotations
+
+from .base import Method, Stage, StageContext, run_stages
+from .hupor import HuporMethod
+from .oracle import OracleMethod
+from .stages import JointStateStage, RefineStage, joint_states
+
+#: method name (as stored in a bundle) → class with ``__init__(bundle, codec_params, decode, flip_test)``
+METHODS = {"hupor": HuporMethod}
+
+
+def method_from_bundle(bundle, codec_params=None, decode=None, flip_test: bool = False, info=None):
+    """The method a loaded bundle was trained for, ready to run."""
+    from ..errors import HuporError
+
+    name = getattr(bundle, "method", "hupor")
+    if name not in METHODS:
+        raise HuporError(f"model bundle: unknown method {name!r}; this hupor knows: {', '.join(METHODS)}")
+    return METHODS[name](bundle, codec_params=codec_params, decode=decode, flip_test=flip_test, info=info)
+
+
+__all__ = ["METHODS", "Method", "Stage", "StageContext", "run_stages", "HuporMethod", "OracleMethod",
+           "RefineStage", "JointStateStage", "joint_states", "method_from_bundle"]

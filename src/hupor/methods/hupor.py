@@ -1,0 +1,79 @@
+"""The HUPOR chain (method §1, §8, §9), the one place it is written::
+
+    net input → nets.preprocess → Detector.infer → det_to_maps57 → DSED.infer (if the bundle has one)
+    → flip-test fusion (optional) → Codec.decode (heatmaps/PAFs/z from DSED, root depth from the
+    detector) → post-stages: RefineNet (if present), joint states from the detector's heatmaps
+
+``Predictor``, ``hupor train pairs``, the benchmarks and ``hupor info`` all go through this class.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..camera import Intrinsics, Letterbox
+from ..codec import Codec, CodecParams, DecodeParams, Poses
+from .stages import JointStateStage, RefineStage
+
+
+class HuporMethod:
+    """Detector + reasoner (+ RefineNet) of a loaded :class:`~hupor.nets.ModelBundle`.
+
+    ``codec_params``: default the bundle's (its ``codec:`` section at its input size); ``decode``:
+    default the bundle's ``decode:`` section; ``flip_test``: also run on the mirrored input and fuse
+    (method §8.1; root depth from the original only).
+    """
+
+    name = "hupor"
+
+    def __init__(self, bundle, codec_params: CodecParams | None = None, decode: DecodeParams | None = None,
+                 flip_test: bool = False, info: dict | None = None):
+        self.bundle = bundle
+        self.skeleton = bundle.skeleton
+        self.codec_params = codec_params if codec_params is not None else bundle.codec_params()
+        self.codec = Codec(self.skeleton, self.codec_params)
+        self.decode_params = decode if decode is not None else bundle.decode_params
+        self.flip_test = bool(flip_test)
+        self.device = next(bundle.detector.parameters()).device
+        self.info = {"method": self.name, "flip_test": self.flip_test, "reasoner": bundle.reasoner is not None,
+                     "refiner": bundle.refiner is not None, "stride": self.codec_params.stride, **(info or {})}
+
+    def forward(self, x):
+        """Networks on a normalised batch ``x`` (B, 3, H, W) torch: ``(det57, all57, root_depth)`` as
+        torch tensors on the CPU (flip-fused when ``flip_test``), raw codec scale."""
+        import torch
+
+        from ..codec.flip import fuse_flip
+        from ..codec.layout import det_to_maps57
+
+        n = x.shape[0]
+        with torch.inference_mode():
+            x = x.to(self.device)
+            if self.flip_test:
+                x = torch.cat([x, x.flip(-1)])
+            maps2d, z, root = self.bundle.detector.infer(x)
+            det57 = det_to_maps57(maps2d, z)
+            all57 = self.bundle.reasoner.infer(det57) if self.bundle.reasoner is not None else det57
+            det57, all57, root = det57.float().cpu(), all57.float().cpu(), root.float().cpu()
+        if self.flip_test:
+            det57 = fuse_flip(det57[:n], det57[n:], self.skeleton)
+            all57 = fuse_flip(all57[:n], all57[n:], self.skeleton)
+            root = root[:n]
+        return det57, all57, root
+
+    def infer(self, net_in: np.ndarray, records=None) -> list[dict]:
+        """``net_in`` (B, H, W, 3) uint8 BGR letterboxed images → per image ``{"maps57" (J+3P, h, w),
+        "root_depth" (T, h, w), "det_heat" (J, h, w) detector heatmaps in [0, 1]}`` (numpy)."""
+        from ..nets import preprocess
+
+        det57, all57, root = self.forward(preprocess(net_in))
+        heat = det57[:, :self.skeleton.num_joints].numpy() / self.codec_params.heatmap_peak
+        all57, root = all57.numpy(), root.numpy()
+        return [{"maps57": all57[i], "root_depth": root[i], "det_heat": heat[i]} for i in range(len(all57))]
+
+    def decode(self, raw: dict, letterbox: Letterbox, intrinsics: Intrinsics) -> Poses:
+        return self.codec.decode(raw["maps57"], raw["root_depth"], letterbox, intrinsics, self.decode_params)
+
+    def stages(self, visible_threshold: float = 0.2, visible_radius: int = 1) -> list:
+        out = [RefineStage(self.bundle.refiner)] if self.bundle.refiner is not None else []
+        return out + [JointStateStage(self.codec_params.stride, visible_threshold, visible_radius)]

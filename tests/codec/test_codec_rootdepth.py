@@ -12,7 +12,7 @@ D = np.array([1.0, 1.1, 2.0, 3.0, 4.0, 5.0, 6.0])
 
 def run(conf, rule="cascade", **kw):
     c = np.asarray(conf, dtype=float)[None]
-    v, r = root_depth(D[None], c, DecodeParams(root_rule=rule, **kw), MPI15)
+    v, r = root_depth(D[None], c, DecodeParams(root_rule=rule, **kw), MPI15, mm_to_unit=0.01)
     return float(v[0]), RULES[int(r[0])]
 
 
@@ -31,9 +31,9 @@ def test_cascade(conf, value, rule):
 
 
 def test_cascade_offsets():
-    assert run([0.9, 0.9, 0.4, 0.5, 0.5, 0.1, 0.1], delta_shoulders=0.25)[0] == pytest.approx(3.75)
-    delta = (0, 0, 0, 0, 0, 0, -0.5)
-    assert run([0.0, 0.0, 0.4, 0.0, 0.0, 0.0, 0.8], delta_single=delta)[0] == pytest.approx(5.5)
+    assert run([0.9, 0.9, 0.4, 0.5, 0.5, 0.1, 0.1], delta_shoulders_mm=25.0)[0] == pytest.approx(3.75)
+    delta = (0, 0, 0, 0, 0, 0, -50.0)
+    assert run([0.0, 0.0, 0.4, 0.0, 0.0, 0.0, 0.8], delta_single_mm=delta)[0] == pytest.approx(5.5)
 
 
 def test_weighted_and_pelvis_rules():
@@ -53,3 +53,22 @@ def test_missing_joints_are_nan_safe_and_shapes_checked():
         root_depth(np.zeros((2, 6)), np.zeros((2, 6)), DecodeParams(), MPI15)
     with pytest.raises(HuporError, match="root_rule"):
         DecodeParams(root_rule="median")
+
+
+def test_fit_root_offsets_recovers_known_offsets():
+    from hupor.codec.rootdepth import fit_root_offsets
+
+    rng = np.random.default_rng(0)
+    j = rng.normal(size=(50, 15, 3)) * 100
+    idx = {n: MPI15.joints.index(n) for n in ("pelvis", "l_shoulder", "r_shoulder", "neck")}
+    j[:, idx["pelvis"], 2] = 5000.0
+    j[:, idx["l_shoulder"], 2] = 4950.0 + rng.normal(size=50) * 10
+    j[:, idx["r_shoulder"], 2] = 4950.0 - (j[:, idx["l_shoulder"], 2] - 4950.0)
+    j[:, idx["neck"], 2] = 4900.0
+    fit = fit_root_offsets(j, MPI15)
+    assert fit["shoulders"] == (pytest.approx(50.0), pytest.approx(0.0, abs=1e-9))
+    assert fit["neck_head"][0] == pytest.approx(100.0) and fit["single_pelvis"] == (0.0, 0.0)
+    j[0, idx["neck"], 2] = np.nan  # skipped
+    assert fit_root_offsets(j, MPI15)["neck_head"][1] == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(HuporError, match="fit_root_offsets"):
+        fit_root_offsets(j[:, :14], MPI15)

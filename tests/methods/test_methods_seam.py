@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hupor.cli.demo import make_scene
-from hupor.codec import CodecParams
+from hupor.codec import CodecParams, DecodeParams
 from hupor.errors import HuporError
 from hupor.methods import METHODS, HuporMethod, OracleMethod
 from hupor.nets import load_bundle
@@ -19,10 +19,11 @@ LEGACY = DATA / "legacy_default_v1.pt"  # the default model bundled before the s
 
 @pytest.mark.parametrize("flip", [False, True])
 def test_legacy_bundle_predicts_bit_identical_to_before_the_seam(flip):
-    """Outputs recorded with the pre-seam Predictor (commit 3979ed0) on the bundled sample scene."""
+    """Outputs recorded with the pre-seam Predictor (commit 3979ed0) on the bundled sample scene; the
+    root rules gated by the reasoner's maps as then (the detector gating of defect 1 is the intended change)."""
     before = np.load(DATA / "default_demo_scene_before.npz")
     img, rec, _ = make_scene(0, 0, sample=True)
-    pred = Predictor(LEGACY, flip_test=flip)
+    pred = Predictor(LEGACY, flip_test=flip, decode=DecodeParams(root_confidence="reasoner"))
     assert pred.model_info["method"] == "hupor" and pred.codec_params.stride == 4
     out = pred(img, K=rec.intrinsics.K)
     for name in ("joints_2d", "joints_3d", "joint_state", "joint_scores", "root_depth_mm", "person_scores"):

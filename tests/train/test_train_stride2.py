@@ -20,10 +20,13 @@ def test_stride2_trains_bundles_and_predicts(tmp_path, tiny, tiny_records):
                      "train.reasoner.batch_size=2", "data.reasoner_source=records"]
     det = run_stage("detector", load_experiment("cpu-tiny", common), tmp_path / "det")
     rea = run_stage("reasoner", load_experiment("cpu-tiny", common), tmp_path / "rea")
-    path = export_bundle(tmp_path / "b.pt", {"reasoner": rea.weights}, det.bundle)
+    decode = load_experiment("cpu-s2").decode  # the fitted root-depth offsets travel with the bundle
+    path = export_bundle(tmp_path / "b.pt", {"reasoner": rea.weights}, det.bundle, decode=decode)
     b = load_bundle(path)
     assert b.codec_config.stride == 2 and b.detector.stride == 2 and b.reasoner.stride == 2
+    assert b.decode_params == decode and decode.delta_shoulders_mm != 0
     pred = Predictor(path)
+    assert pred.method.decode_params == decode
     assert pred.codec_params.stride == 2 and (pred.codec_params.map_w, pred.codec_params.map_h) == (48, 32)
     rs = RecordSet.load(tiny_records)
     img = cv2.imread(str(rs.image_path(rs.records[0])))

@@ -46,6 +46,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--refiner", help="refiner part")
     s.add_argument("--base", help="base bundle for the parts not given")
     s.add_argument("--out", required=True, help="output bundle path")
+    s.add_argument("--decode", metavar="CONFIG", help="take the bundle's decode: section (decoder settings, "
+                   "root-depth offsets) from this experiment config (bundled name or YAML path)")
     s.set_defaults(func=_run_export)
     return p
 
@@ -96,6 +98,11 @@ def _run_export(args) -> int:
     parts = {k: getattr(args, k) for k in ("detector", "reasoner", "refiner") if getattr(args, k)}
     if not parts and not args.base:
         raise HuporError("export: give at least one of --detector, --reasoner, --refiner, --base")
-    path = export_bundle(args.out, parts, args.base)
+    decode = None
+    if args.decode:
+        from ..train.config import load_experiment
+
+        decode = load_experiment(args.decode).decode
+    path = export_bundle(args.out, parts, args.base, decode=decode)
     print(f"bundle {path}")
     return 0

@@ -32,13 +32,16 @@ class Codec:
         return encode_targets(self.skeleton, self.params, joints_net, joints_3d_mm, visibility,
                               focal_net, has_3d=has_3d, levels=levels, subsets=subsets)
 
-    def decode(self, maps57, root_depth, letterbox, intrinsics, params: DecodeParams = DecodeParams()
-               ) -> Poses:
+    def decode(self, maps57, root_depth, letterbox, intrinsics, params: DecodeParams = DecodeParams(),
+               det_heat=None) -> Poses:
         """People from maps57 (J+3P, h, w) raw scale and root depth (T, h, w) in ``Z_cm/(fx·s)``
-        (numpy or CPU torch), sorted near → far; 2D in original-image px, 3D in mm (method §8)."""
+        (numpy or CPU torch), sorted near → far; 2D in original-image px, 3D in mm (method §8).
+        ``det_heat`` (J, h, w) in [0, 1]: the detector's own heatmaps; with
+        ``params.root_confidence == "detector"`` they, not maps57, gate the root-depth rules."""
         from .decode import decode_maps
 
-        return decode_maps(self.skeleton, self.params, maps57, root_depth, letterbox, intrinsics, params)
+        return decode_maps(self.skeleton, self.params, maps57, root_depth, letterbox, intrinsics, params,
+                           det_heat)
 
 
 __all__ = ["Codec", "CodecParams", "DecodeParams", "Poses", "Targets", "SUBSETS", "det_to_maps57",

@@ -45,7 +45,7 @@ def _sample(maps: np.ndarray, ch: np.ndarray, xy: np.ndarray) -> np.ndarray:
 
 
 def decode_maps(skeleton: Skeleton, cparams: CodecParams, maps57, root_depth, letterbox: Letterbox,
-                intrinsics: Intrinsics, params: DecodeParams = DecodeParams()) -> Poses:
+                intrinsics: Intrinsics, params: DecodeParams = DecodeParams(), det_heat=None) -> Poses:
     """See :meth:`hupor.codec.Codec.decode`. Persons whose root (pelvis) peak is not found (e.g. the
     pelvis is outside the map) are not decoded."""
     nj, npl, nt = skeleton.num_joints, skeleton.num_limbs, len(skeleton.torso)
@@ -62,6 +62,11 @@ def decode_maps(skeleton: Skeleton, cparams: CodecParams, maps57, root_depth, le
                          f"{w}x{h} at stride {st}")
     require_finite("decode: maps57", maps)
     require_finite("decode: root_depth", rd)
+    gate = None
+    if det_heat is not None and params.root_confidence == "detector":
+        gate = _to_numpy("det_heat", det_heat)
+        if gate.shape != (nj, h, w):
+            raise HuporError(f"decode: det_heat must be ({nj}, {h}, {w}), got {gate.shape}")
     if not maps.flags.c_contiguous:
         maps = np.ascontiguousarray(maps)
     if not rd.flags.c_contiguous:
@@ -85,16 +90,30 @@ def decode_maps(skeleton: Skeleton, cparams: CodecParams, maps57, root_depth, le
     order = np.argsort(root_z, kind="stable")  # near → far
     assign = group_people(pk, score, length, offsets, roots[order], root_z[order], skeleton, st,
                           params.bone_slack)
-    return lift_people(skeleton, cparams, maps, rd, pk, assign, letterbox, intrinsics, params)
+    return lift_people(skeleton, cparams, maps, rd, pk, assign, letterbox, intrinsics, params, gate)
+
+
+def torso_confidence(det_heat: np.ndarray, torso, xy_out: np.ndarray) -> np.ndarray:
+    """(N, T) detector confidence of each person's torso joints: the max of ``det_heat`` (J, h, w) in
+    [0, 1] over the 3×3 output pixels around the pixel holding the joint (as the joint-state rule)."""
+    from scipy.ndimage import maximum_filter
+
+    tj = np.asarray(torso)
+    pooled = maximum_filter(np.asarray(det_heat[tj], np.float32), size=(1, 3, 3), mode="constant", cval=0.0)
+    n = xy_out.shape[0]
+    ch = np.broadcast_to(np.arange(len(tj)), (n, len(tj)))
+    return _sample(pooled, ch, np.nan_to_num(xy_out[:, tj]))
 
 
 def lift_people(skeleton: Skeleton, cparams: CodecParams, maps: np.ndarray, rd: np.ndarray, pk: Peaks,
                 assign: np.ndarray, letterbox: Letterbox, intrinsics: Intrinsics,
-                params: DecodeParams) -> Poses:
+                params: DecodeParams, det_heat: np.ndarray | None = None) -> Poses:
     """Grouped peaks → 3D people: relative depths along the chain, root depth, back-projection.
 
     ``maps`` (57, h, w) and ``rd`` (7, h, w): checked numpy maps; ``pk``: the peaks; ``assign`` (N, J)
-    from :func:`group_people` (−1 = missing). Returns the persons sorted near → far.
+    from :func:`group_people` (−1 = missing); ``det_heat`` (J, h, w) in [0, 1]: the detector's
+    heatmaps, which gate the root rules when given (:func:`torso_confidence`), else the decoded
+    scores do. Returns the persons sorted near → far.
     """
     nj, npl, nt = skeleton.num_joints, skeleton.num_limbs, len(skeleton.torso)
     st = cparams.stride
@@ -125,8 +144,9 @@ def lift_people(skeleton: Skeleton, cparams: CodecParams, maps: np.ndarray, rd: 
     tdet = det[:, tj]
     tdepth = np.where(tdet, _sample(rd, np.broadcast_to(np.arange(nt), (n, nt)),
                                     np.nan_to_num(xy_out[:, tj])), np.nan)
-    z_norm, _ = root_rule_depth(tdepth, np.where(tdet, scores[:, tj], 0.0), params, skeleton)
+    conf = scores[:, tj] if det_heat is None else torso_confidence(det_heat, torso, xy_out)
     f_net = intrinsics.fx * letterbox.scale
+    z_norm, _ = root_rule_depth(tdepth, np.where(tdet, conf, 0.0), params, skeleton, 1.0 / (10.0 * f_net))
     z_root = np.maximum(z_norm * f_net * 10.0, MIN_ROOT_DEPTH_MM)
 
     joints_net = out_to_net(xy_out, st)

@@ -94,8 +94,12 @@ class DecodeParams:
     * ``root_rule``: "cascade" (method §7.3), "weighted" (official confidence-weighted average) or
       "pelvis" (pelvis channel only).
     * ``root_tau_hi`` / ``root_tau``: confidence thresholds for the root rules.
-    * ``delta_*``: root offsets ``Z_pelvis − rule depth`` in the root-depth head's unit
-      ``Z_cm/(fx·s)`` for the second-class pairs and single joints (defaults 0).
+    * ``root_confidence``: which heatmaps gate the root rules: ``"detector"`` (supplement §1.1: only
+      joints the *detection module* sees with high confidence may give the root depth, since the
+      root-depth head is visible-only) or ``"reasoner"`` (the final maps; hupor before 0.2).
+    * ``delta_*_mm``: root offsets ``Z_pelvis − rule depth`` in mm for the second-class pairs and
+      single joints (defaults 0; fitted values in ``configs/cpu-s2.yaml``, docs/codec.md), converted to
+      the root-depth head's unit ``Z_cm/(fx·s)`` at decode time.
     * ``depth_samples`` / ``depth_clip``: relative depth per limb from this many samples on the
       z map, clipped to these percentiles (method §8.7).
     """
@@ -113,10 +117,11 @@ class DecodeParams:
     root_rule: str = "cascade"
     root_tau_hi: float = 0.5
     root_tau: float = 0.33
-    delta_shoulders: float = 0.0
-    delta_diagonal: float = 0.0
-    delta_neck_head: float = 0.0
-    delta_single: tuple[float, ...] = (0.0,) * 7  # torso channel order (skeleton.torso)
+    root_confidence: str = "detector"
+    delta_shoulders_mm: float = 0.0
+    delta_diagonal_mm: float = 0.0
+    delta_neck_head_mm: float = 0.0
+    delta_single_mm: tuple[float, ...] = (0.0,) * 7  # torso channel order (skeleton.torso)
     depth_samples: int = 10
     depth_clip: tuple[float, float] = (10.0, 90.0)
 
@@ -126,6 +131,9 @@ class DecodeParams:
                              f"got {self.root_rule!r}")
         if not 0 <= self.peak_threshold < 1:
             raise HuporError(f"decode params: peak_threshold must be in [0, 1), got {self.peak_threshold}")
+        if self.root_confidence not in ("detector", "reasoner"):
+            raise HuporError(f"decode params: root_confidence must be 'detector' or 'reasoner', "
+                             f"got {self.root_confidence!r}")
         if self.refine not in ("mean", "gaussian"):
             raise HuporError(f"decode params: refine must be 'mean' or 'gaussian', got {self.refine!r}")
         if self.refine_radius < 0 or self.max_peaks < 1 or self.max_people < 1:

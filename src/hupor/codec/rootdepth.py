@@ -7,6 +7,9 @@ Inputs per person: ``depth`` (N, T) each torso joint's own root-depth-head value
 * "cascade" (method §7.3): pelvis if c > τ_hi; else hip pair (both > τ); else shoulder pair + Δ_sho;
   else diagonal pairs (L-sho, R-hip) then (R-sho, L-hip) + Δ_diag; else (neck, head) → D_neck + Δ_nh;
   else the single most confident torso joint above τ + its Δ; else the pelvis regardless.
+  The Δ are metric (``DecodeParams.delta_*_mm``: expected ``Z_pelvis − Z_rule`` in mm, fitted on the
+  motion-capture poses, docs/codec.md) and converted to the head's unit with ``mm_to_unit`` =
+  1 / (10·fx·s).
 * "weighted" (the official code, §7.2): pelvis if c > τ_hi; else the confidence-weighted mean of the
   torso joints above τ; else the pelvis.
 * "pelvis": the pelvis channel only (SMAP).
@@ -35,9 +38,10 @@ def torso_roles(skeleton: Skeleton) -> dict[str, int]:
     return out
 
 
-def root_depth(depth: np.ndarray, conf: np.ndarray, params: DecodeParams, skeleton: Skeleton
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """Root depth (N,) in ``Z_cm/(fx·s)`` and the index into :data:`RULES` of the rule used (N,)."""
+def root_depth(depth: np.ndarray, conf: np.ndarray, params: DecodeParams, skeleton: Skeleton,
+               mm_to_unit: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Root depth (N,) in ``Z_cm/(fx·s)`` and the index into :data:`RULES` of the rule used (N,).
+    ``mm_to_unit``: 1 / (10·fx·s), the factor that turns the Δ offsets (mm) into the head's unit."""
     depth = np.asarray(depth, dtype=np.float64)
     conf = np.asarray(conf, dtype=np.float64)
     if depth.ndim != 2 or depth.shape != conf.shape or depth.shape[1] != len(skeleton.torso):
@@ -69,14 +73,42 @@ def root_depth(depth: np.ndarray, conf: np.ndarray, params: DecodeParams, skelet
     nh_ok, _ = pair("neck", "head")
     best = np.argmax(c, axis=1)
     single_ok = c[np.arange(n), best] > t
-    delta_single = np.asarray(params.delta_single, dtype=np.float64)
+    delta_single = np.asarray(params.delta_single_mm, dtype=np.float64) * mm_to_unit
     if delta_single.shape != (len(skeleton.torso),):
-        raise HuporError(f"decode params: delta_single needs {len(skeleton.torso)} values")
+        raise HuporError(f"decode params: delta_single_mm needs {len(skeleton.torso)} values")
     single = d[np.arange(n), best] + delta_single[best]
     conds = [pel_ok, hips_ok, sho_ok, dg1_ok, dg2_ok, nh_ok, single_ok]
-    vals = [pel, hips, sho + params.delta_shoulders, dg1 + params.delta_diagonal,
-            dg2 + params.delta_diagonal, d[:, r["neck"]] + params.delta_neck_head, single]
+    k = mm_to_unit
+    vals = [pel, hips, sho + k * params.delta_shoulders_mm, dg1 + k * params.delta_diagonal_mm,
+            dg2 + k * params.delta_diagonal_mm, d[:, r["neck"]] + k * params.delta_neck_head_mm, single]
     codes = [0, 1, 2, 3, 3, 4, 5]
     value = np.select(conds, vals, default=pel)
     rule = np.select(conds, codes, default=RULES.index("fallback"))
     return value, rule
+
+
+def fit_root_offsets(joints_3d_mm: np.ndarray, skeleton: Skeleton) -> dict[str, tuple[float, float]]:
+    """The Δ offsets of the cascade from 3D poses: per rule, ``(mean, std)`` of ``Z_pelvis − Z_rule``
+    in mm over all people (``joints_3d_mm`` (N, J, 3), camera frame; people with a non-finite torso
+    joint are skipped). Keys: ``shoulders``, ``diagonal`` (both diagonal pairs pooled), ``neck_head``
+    (the neck's depth, as the rule reads it) and ``single_<joint>`` for each torso joint."""
+    j = np.asarray(joints_3d_mm, dtype=np.float64)
+    if j.ndim != 3 or j.shape[1:] != (skeleton.num_joints, 3):
+        raise HuporError(f"fit_root_offsets: joints must be (N, {skeleton.num_joints}, 3), got {j.shape}")
+    r = torso_roles(skeleton)
+    z = j[:, list(skeleton.torso), 2]
+    z = z[np.isfinite(z).all(axis=1)]
+    if len(z) == 0:
+        raise HuporError("fit_root_offsets: no person with all torso joints")
+    pel = z[:, r["pelvis"]]
+
+    def stat(v):
+        return float(np.mean(v)), float(np.std(v))
+
+    out = {"shoulders": stat(pel - 0.5 * (z[:, r["l_sho"]] + z[:, r["r_sho"]])),
+           "diagonal": stat(np.concatenate([pel - 0.5 * (z[:, r["l_sho"]] + z[:, r["r_hip"]]),
+                                            pel - 0.5 * (z[:, r["r_sho"]] + z[:, r["l_hip"]])])),
+           "neck_head": stat(pel - z[:, r["neck"]])}
+    for m, jt in enumerate(skeleton.torso):
+        out[f"single_{skeleton.joints[jt]}"] = stat(pel - z[:, m])
+    return out

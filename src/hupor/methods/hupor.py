@@ -72,7 +72,8 @@ class HuporMethod:
         return [{"maps57": all57[i], "root_depth": root[i], "det_heat": heat[i]} for i in range(len(all57))]
 
     def decode(self, raw: dict, letterbox: Letterbox, intrinsics: Intrinsics) -> Poses:
-        return self.codec.decode(raw["maps57"], raw["root_depth"], letterbox, intrinsics, self.decode_params)
+        return self.codec.decode(raw["maps57"], raw["root_depth"], letterbox, intrinsics, self.decode_params,
+                                 raw.get("det_heat"))
 
     def stages(self, visible_threshold: float = 0.2, visible_radius: int = 1) -> list:
         out = [RefineStage(self.bundle.refiner)] if self.bundle.refiner is not None else []

@@ -69,7 +69,8 @@ class OracleMethod:
         return out
 
     def decode(self, raw: dict, letterbox: Letterbox, intrinsics: Intrinsics) -> Poses:
-        return self.codec.decode(raw["maps57"], raw["root_depth"], letterbox, intrinsics, self.decode_params)
+        return self.codec.decode(raw["maps57"], raw["root_depth"], letterbox, intrinsics, self.decode_params,
+                                 raw.get("det_heat"))
 
     def stages(self, visible_threshold: float = 0.2, visible_radius: int = 1) -> list:
         return [JointStateStage(self.codec_params.stride, visible_threshold, visible_radius)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from ..config import from_dict
+from ..config import from_dict, to_dict
 from ..errors import HuporError
 from ..nets import DSED, Detector, ModelConfig, RefineNet, save_bundle
 from ..nets.bundle import build_net, bundle_codec_config, load_bundle
@@ -53,11 +53,12 @@ def load_part(path, stage: str) -> tuple[dict, object]:
     return config, net.eval()
 
 
-def export_bundle(out_path, parts: dict, base_bundle=None) -> Path:
+def export_bundle(out_path, parts: dict, base_bundle=None, decode=None) -> Path:
     """Write a bundle from ``parts`` (stage → file) on top of ``base_bundle`` (optional).
 
     The bundle's config is the detector's experiment config with each network's ``model`` section
-    taken from the file that holds that network. A detector is required (from a part or the base).
+    taken from the file that holds that network; ``decode`` (a :class:`DecodeParams`) replaces its
+    ``decode:`` section. A detector is required (from a part or the base).
     """
     nets: dict[str, object] = {}
     configs: dict[str, dict] = {}
@@ -76,6 +77,8 @@ def export_bundle(out_path, parts: dict, base_bundle=None) -> Path:
     config = copy.deepcopy(configs["detector"])
     config.setdefault("model", {})
     skeleton = nets["detector"].skeleton
+    if decode is not None:
+        config["decode"] = to_dict(decode)
     stride = bundle_codec_config(config).stride
     for stage, net in nets.items():
         config["model"][stage] = copy.deepcopy(configs[stage]["model"][stage])

@@ -1,0 +1,141 @@
+"""The end-to-end benchmark: rendered images in, the whole pipeline, MuPoTS-style scores out.
+
+``N`` scenes of the generator's default occlusion mix (``SceneConfig`` defaults, ``people`` per scene,
+``width x height`` px, seed ``seed``; scene ``i`` depends only on these) are rendered in memory and
+predicted with the intrinsics passed (``K``). Rows (:func:`e2e_rows`):
+
+* the bundle's networks: ``detector only`` / ``+ reasoner`` / ``+ reasoner + RefineNet`` (those the
+  bundle has), each through :class:`hupor.methods.HuporMethod` and ``Predictor``;
+* ``oracle``: :class:`hupor.methods.OracleMethod` at the bundle's input size and stride (ground-truth
+  maps of all joints, perfect *visible-only* root-depth map), and ``oracle, perfect root`` (the root
+  depth painted at every torso joint): the ceiling of the configuration.
+
+Scores (:func:`hupor.bench.evaluate_predictions`, identity threshold 40 px scaled from a 2048-px
+MuPoTS frame to ``width``): people found (matched) / annotated, all-people PCK_rel / PCK_abs /
+PCK_occ, matched PCK_rel / PCK_abs / MPJPE_rel (mm), median network and decode ms per image.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import HuporError
+from .evaluate import evaluate_predictions
+
+
+@dataclass(frozen=True)
+class E2ESpec:
+    """The scenes: ``scenes`` of seed ``seed`` at ``width x height`` with ``min_people..max_people``."""
+
+    seed: int = 9100
+    scenes: int = 100
+    width: int = 832
+    height: int = 512
+    min_people: int = 1
+    max_people: int = 6
+
+    @property
+    def match_px(self) -> float:
+        return 40.0 * self.width / 2048.0
+
+    def scene_config(self):
+        from ..data.synth import SceneConfig
+
+        return SceneConfig(width=self.width, height=self.height, min_people=self.min_people,
+                           max_people=self.max_people)
+
+
+def render_scenes(spec: E2ESpec, motion=None) -> list:
+    """``[(image_bgr, ImageRecord)]`` of the spec's scenes."""
+    from ..data.synth.generate import render_scene
+    from ..data.synth.mocap import load_motion_library
+
+    motion = load_motion_library() if motion is None else motion
+    cfg = spec.scene_config()
+    return [render_scene(cfg, spec.seed, i, motion) for i in range(spec.scenes)]
+
+
+def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True) -> dict:
+    """Row name → method: the bundle's network combinations, then the oracle rows."""
+    from ..methods import HuporMethod, OracleMethod
+
+    rows = {}
+    variants = [("detector only", None, None)]
+    if bundle.reasoner is not None:
+        variants.append(("+ reasoner", bundle.reasoner, None))
+        if bundle.refiner is not None:
+            variants.append(("+ reasoner + RefineNet", bundle.reasoner, bundle.refiner))
+    elif bundle.refiner is not None:
+        variants.append(("+ RefineNet", None, bundle.refiner))
+    for name, rea, ref in variants:
+        rows[name] = HuporMethod(dataclasses.replace(bundle, reasoner=rea, refiner=ref))
+    cp = bundle.codec_params()
+    if oracle:
+        rows["oracle"] = OracleMethod(cp, bundle.skeleton, decode=bundle.decode_params)
+        if perfect_root:
+            rows["oracle, perfect root"] = OracleMethod(cp, bundle.skeleton, root="perfect",
+                                                        decode=bundle.decode_params)
+    return rows
+
+
+def run_row(method, scenes: list, match_px: float) -> dict:
+    """Predict every scene with ``method`` through ``Predictor`` and score it."""
+    from ..predictor import Predictor
+
+    pred = Predictor(method=method)
+    preds, net_ms, dec_ms = [], [], []
+    t0 = time.perf_counter()
+    for img, rec in scenes:
+        p = pred.predict_arrays([img], K=rec.intrinsics, records=[rec])[0]
+        preds.append((p.joints_2d, p.joints_3d))
+        net_ms.append(p.timings_ms["network"])
+        dec_ms.append(p.timings_ms["decode"])
+    scores = evaluate_predictions([rec for _, rec in scenes], preds, match_px)
+    return {"all": scores["all"], "matched": scores["matched"], "network_ms": float(np.median(net_ms)),
+            "decode_ms": float(np.median(dec_ms)), "wall_s": time.perf_counter() - t0}
+
+
+COLUMNS = ("found / annotated", "all PCK_rel", "all PCK_abs", "all PCK_occ", "matched PCK_rel",
+           "matched PCK_abs", "matched MPJPE_rel mm", "network ms", "decode ms")
+
+
+def _f(v, nd=1) -> str:
+    return "–" if v is None else f"{v:.{nd}f}"
+
+
+def row_cells(r: dict) -> list[str]:
+    a, m = r["all"], r["matched"]
+    found = f"{a['matched']} / {a['instances']} ({100.0 * a['matched'] / max(a['instances'], 1):.0f} %)"
+    return [found, _f(a["pck_rel"]), _f(a["pck_abs"]), _f(a["pck_occ"]), _f(m["pck_rel"]), _f(m["pck_abs"]),
+            _f(m["mpjpe_rel"], 0), _f(r["network_ms"]), _f(r["decode_ms"], 2)]
+
+
+def format_table(results: dict) -> str:
+    """Markdown table of ``{row name: run_row result}``."""
+    lines = ["| row | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
+    for name, r in results.items():
+        lines.append(f"| {name} | " + " | ".join(row_cells(r)) + " |")
+    return "\n".join(lines)
+
+
+def run_e2e(bundle, spec: E2ESpec, rows: list[str] | None = None, oracle: bool = True, log=print) -> dict:
+    """Render, predict every row, score. ``rows``: a subset of the row names (default all)."""
+    table = e2e_rows(bundle, oracle=oracle)
+    if rows:
+        unknown = sorted(set(rows) - set(table))
+        if unknown:
+            raise HuporError(f"e2e: unknown row {unknown[0]!r}; rows: {', '.join(table)}")
+        table = {k: v for k, v in table.items() if k in rows}
+    t0 = time.perf_counter()
+    scenes = render_scenes(spec)
+    log(f"rendered {len(scenes)} scenes ({sum(r.num_persons for _, r in scenes)} people) in "
+        f"{time.perf_counter() - t0:.1f} s")
+    out = {}
+    for name, method in table.items():
+        out[name] = run_row(method, scenes, spec.match_px)
+        log(f"{name}: " + ", ".join(f"{c} {v}" for c, v in zip(COLUMNS, row_cells(out[name]))))
+    return out

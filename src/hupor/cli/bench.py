@@ -1,0 +1,64 @@
+"""``hupor bench``: benchmarks that print figures.
+
+    hupor bench e2e [--bundle B] [--seed S] [--scenes N] [--rows NAME ...] [--no-oracle] [--json F]
+
+``e2e``: rendered scenes of the generator's default occlusion mix (832×512, 1–6 people) predicted by
+the bundle (intrinsics passed), one row per network combination plus the oracle rows of the bundle's
+configuration (``hupor.bench.e2e``; docs/results.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .synth import _pair
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("bench", help="benchmarks (e2e: the whole pipeline on rendered scenes)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
+    s = sub.add_parser("e2e", help="end to end on rendered scenes, with the oracle (ceiling) rows")
+    s.add_argument("--bundle", help="model bundle (default: the bundled model)")
+    s.add_argument("--seed", type=int, default=9100, help="scene seed (default 9100; never used in training)")
+    s.add_argument("--scenes", type=int, default=100, help="number of scenes (default 100)")
+    s.add_argument("--size", type=lambda v: _pair(v, "x", "--size"), default=(832, 512), metavar="WxH",
+                   help="scene size in px (default 832x512)")
+    s.add_argument("--people", type=lambda v: _pair(v, "-", "--people"), default=(1, 6), metavar="MIN-MAX",
+                   help="people per scene (default 1-6)")
+    s.add_argument("--rows", nargs="+", help="only these rows (names as printed)")
+    s.add_argument("--no-oracle", action="store_true", help="skip the oracle rows")
+    s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    s.add_argument("--json", dest="json_out", help="also write the results as JSON here (atomic)")
+    s.set_defaults(func=_run_e2e)
+    return p
+
+
+def _run_e2e(args) -> int:
+    import json
+
+    import torch
+
+    from ..bench.e2e import E2ESpec, format_table, run_e2e
+    from ..fileio import write_json_atomic
+    from ..nets import load_bundle
+    from ..predictor import default_checkpoint
+
+    torch.set_num_threads(max(1, args.threads))
+    (w, h), (lo, hi) = args.size, args.people
+    spec = E2ESpec(seed=args.seed, scenes=args.scenes, width=w, height=h, min_people=lo, max_people=hi)
+    path = args.bundle or default_checkpoint()
+    bundle = load_bundle(path)
+    results = run_e2e(bundle, spec, args.rows, oracle=not args.no_oracle)
+    cp = bundle.codec_params()
+    print(f"\nbundle {path}: input {cp.net_w}x{cp.net_h}, stride {cp.stride} ({cp.map_w}x{cp.map_h} maps); "
+          f"{spec.scenes} scenes, seed {spec.seed}, {w}x{h}, {lo}-{hi} people, match {spec.match_px:.1f} px")
+    print(format_table(results))
+    record = {"bundle": str(path), "spec": spec.__dict__, "rows": results}
+    if args.json_out:
+        write_json_atomic(args.json_out, record)
+    print(json.dumps({k: {"found": v["all"]["matched"], "annotated": v["all"]["instances"],
+                          "all_pck_rel": v["all"]["pck_rel"], "all_pck_abs": v["all"]["pck_abs"],
+                          "all_pck_occ": v["all"]["pck_occ"], "matched_mpjpe_rel": v["matched"]["mpjpe_rel"]}
+                      for k, v in results.items()}))
+    return 0

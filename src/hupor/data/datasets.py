@@ -6,6 +6,9 @@
   labels = "all" and "occ" maps57 at all levels, teacher input = one level of "all" (or "occ").
   Works over a :class:`~hupor.records.RecordSet` or any sequence of :class:`ImageRecord` (e.g. the
   on-the-fly ``SkeletonScenes``).
+* :class:`DetectedReasonerDataset`: images + the reasoner's labels, for training the reasoner on a
+  frozen detector's outputs (the detector runs in the training step; ``data.reasoner_source:
+  detector``).
 * :class:`PairsDataset`: RefineNet (features, target) pairs from ``.npz`` files.
 
 Randomness (augmentation, level choice) is drawn from ``torch``'s generator, so ``seed_everything``
@@ -117,6 +120,35 @@ class ReasonerDataset(Dataset):
                 "teacher": torch.from_numpy(np.ascontiguousarray(teacher)),
                 "valid": torch.from_numpy(lab.valid.astype(np.float32)),
                 "level": level}
+
+
+class DetectedReasonerDataset(DetectorDataset):
+    """Reasoner samples whose input the frozen detector computes from ``image`` (method §13: the
+    reasoning module trained on the detection module's outputs).
+
+    Item: ``image`` uint8 (3, net_h, net_w) BGR (augmented as :class:`DetectorDataset`); ``all`` /
+    ``occ`` (L, J+3P, h, w) labels; ``teacher`` (J+3P, h, w); ``valid`` (J+3P,). Raw codec scale.
+    """
+
+    def __init__(self, records: RecordSet, codec, augment: AugmentConfig | None = None,
+                 teacher_subset: str = "all", teacher_level: int = 3, levels: Sequence[int] = (0, 1, 2, 3, 4)):
+        super().__init__(records, codec, augment, levels)
+        if teacher_level not in self.levels:
+            raise HuporError(f"teacher_level {teacher_level} is not among the levels {self.levels}")
+        self.teacher_subset, self.teacher_level = teacher_subset, int(teacher_level)
+
+    def __getitem__(self, i: int) -> dict:
+        rec = self.records[i]
+        p = self.codec.params
+        t = sample_transform(rec.width, rec.height, p.net_w, p.net_h, self.augment, _rng(), rec.has_3d)
+        image = t.image(self.load_image(rec))
+        j2, j3, vis = transform_joints(rec, t, self.skeleton)
+        lab = _encode(self.codec, rec, j2, j3, vis, t.scale, self.levels, ("all", "occ"))
+        teacher = lab.maps[self.teacher_subset][self.levels.index(self.teacher_level)]
+        return {"image": torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))),
+                "all": torch.from_numpy(lab.maps["all"]), "occ": torch.from_numpy(lab.maps["occ"]),
+                "teacher": torch.from_numpy(np.ascontiguousarray(teacher)),
+                "valid": torch.from_numpy(lab.valid.astype(np.float32))}
 
 
 def load_records(paths: Sequence[str]) -> RecordSet:

@@ -167,8 +167,9 @@ class DataConfig:
       group (e.g. COCO). When both are set, every batch holds ``mix_ratio`` of ``mix`` samples
       (method §13, 50/50 sampler).
     * ``val``: held-out records for validation losses.
-    * ``reasoner_source``: ``synth`` (on-the-fly skeleton scenes) or ``records`` (``train`` + ``mix``
-      annotations, no image needed).
+    * ``reasoner_source``: ``synth`` (on-the-fly skeleton scenes), ``records`` (``train`` + ``mix``
+      annotations, no image needed) or ``detector`` (``train`` images through the frozen detector of
+      the ``--bundle`` given to ``hupor train reasoner``: the reasoner learns from real detector maps).
     * ``pairs``: RefineNet training pairs (``.npz`` from ``hupor train pairs``); ``val_pairs`` held out.
     """
 
@@ -176,7 +177,7 @@ class DataConfig:
     mix: list[str] = field(default_factory=list)
     mix_ratio: float = 0.5
     val: list[str] = field(default_factory=list)
-    reasoner_source: Literal["synth", "records"] = "synth"
+    reasoner_source: Literal["synth", "records", "detector"] = "synth"
     synth: SynthConfig = field(default_factory=SynthConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     pairs: list[str] = field(default_factory=list)

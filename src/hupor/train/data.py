@@ -13,7 +13,8 @@ import numpy as np
 from torch.utils.data import ConcatDataset, DataLoader, Dataset
 
 from ..codec import Codec
-from ..data.datasets import DetectorDataset, PairsDataset, ReasonerDataset, load_pairs, load_records
+from ..data.datasets import (DetectedReasonerDataset, DetectorDataset, PairsDataset, ReasonerDataset, load_pairs,
+                             load_records)
 from ..errors import HuporError
 from ..skeleton import Skeleton, get_skeleton
 from .config import ExperimentConfig
@@ -141,6 +142,13 @@ def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
         fractions = None
         val_src = (synthetic_scenes(cfg, d.synth.val_length, d.synth.val_seed, scenes.motion)
                    if d.synth.val_length else None)
+    elif d.reasoner_source == "detector":
+        if not d.train:
+            raise HuporError("reasoner_source 'detector' needs data.train (records with images)")
+        groups = [DetectedReasonerDataset(load_records(d.train), codec, d.augment, **kw)]
+        fractions = None
+        val = DetectedReasonerDataset(load_records(d.val), codec, None, **kw) if d.val else None
+        return StageData(groups, fractions, val=val, **common)
     else:
         if not d.train:
             raise HuporError("reasoner_source 'records' needs data.train")

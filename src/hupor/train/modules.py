@@ -16,6 +16,8 @@ import lightning as L
 import torch
 
 from ..config import to_dict
+from ..errors import HuporError
+from ..nets.layout import det_to_maps57
 from ..nets import DSED, Detector, RefineNet, detector_loss, dsed_loss, omega_extract
 from ..nets.preprocess import MEAN_BGR, STD_BGR
 from ..skeleton import Skeleton, get_skeleton
@@ -101,6 +103,29 @@ class ReasonerModule(_StageModule):
     def __init__(self, cfg: ExperimentConfig):
         super().__init__(cfg)
         self.reasoner = DSED(cfg.model.reasoner, self.skeleton, cfg.codec.stride)
+        self.frozen_detector: Detector | None = None
+
+    def attach_detector(self, detector: Detector) -> None:
+        """Train on this frozen detector's outputs (``data.reasoner_source: detector``): batches then
+        carry ``image`` instead of ``input``, and the input maps are ``det_to_maps57`` of its
+        ``infer`` (eval mode, no gradient). Only the reasoner is trained and saved as the stage's
+        weights."""
+        if detector.stride != self.reasoner.stride:
+            raise HuporError(f"the frozen detector has output stride {detector.stride}, the reasoner "
+                             f"{self.reasoner.stride}")
+        self.frozen_detector = detector.eval().requires_grad_(False)
+        self.register_buffer("mean", torch.tensor(MEAN_BGR).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(STD_BGR).view(1, 3, 1, 1), persistent=False)
+
+    def _input(self, batch) -> torch.Tensor:
+        if "input" in batch:
+            return batch["input"]
+        if self.frozen_detector is None:
+            raise HuporError("reasoner batches hold images: attach a detector (hupor train reasoner --bundle B)")
+        self.frozen_detector.eval()
+        with torch.no_grad():
+            maps2d, z, _ = self.frozen_detector.infer((batch["image"].float() / 255.0 - self.mean) / self.std)
+        return det_to_maps57(maps2d, z)
 
     def omega(self) -> float:
         rc = self.cfg.model.reasoner
@@ -108,28 +133,30 @@ class ReasonerModule(_StageModule):
 
     def training_step(self, batch, batch_idx):
         teacher = batch["teacher"] if self.reasoner.has_teacher else None
-        out = self.reasoner(batch["input"], teacher)
+        x = self._input(batch)
+        out = self.reasoner(x, teacher)
         omega = self.omega()
         terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], omega, self.cfg.model.reasoner,
                           self.skeleton)
-        self._log_terms("train", terms, len(batch["input"]))
-        self.log("train/omega", omega, on_step=True, on_epoch=False, batch_size=len(batch["input"]))
+        self._log_terms("train", terms, len(x))
+        self.log("train/omega", omega, on_step=True, on_epoch=False, batch_size=len(x))
         return terms["total"]
 
     def evaluate(self, batch) -> dict:
         """Student-path losses (ω = 0) plus the occluded-joint heatmap error of the model and of the
         "copy the input" baseline against the finest "all" level (see :func:`occluded_heatmap_error`)."""
-        out = self.reasoner(batch["input"], None, use_teacher=False)
+        x = self._input(batch)
+        out = self.reasoner(x, None, use_teacher=False)
         terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], 0.0, self.cfg.model.reasoner,
                           self.skeleton)
         fused = self.reasoner.fuse(out)
-        err, base = occluded_heatmap_error(fused, batch["input"], batch["all"][:, -1], batch["occ"][:, -1],
+        err, base = occluded_heatmap_error(fused, x, batch["all"][:, -1], batch["occ"][:, -1],
                                            self.skeleton.num_joints)
         terms.pop("distill")
         return {**terms, "occ_hm_err": err, "occ_hm_err_copy": base}
 
     def validation_step(self, batch, batch_idx):
-        self._log_terms("val", self.evaluate(batch), len(batch["input"]))
+        self._log_terms("val", self.evaluate(batch), len(batch["valid"]))
 
 
 def occluded_heatmap_error(pred57: torch.Tensor, input57: torch.Tensor, all57: torch.Tensor,

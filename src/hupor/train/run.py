@@ -114,6 +114,12 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
     data = build_data(stage, cfg)
     module = MODULES[stage](cfg)
+    if stage == "reasoner" and cfg.data.reasoner_source == "detector":
+        if base_bundle is None:
+            raise HuporError("data.reasoner_source=detector: give the detector with --bundle B")
+        from ..nets import load_bundle
+
+        module.attach_detector(load_bundle(base_bundle).detector)
     if init is not None:
         from .export import load_part
 

@@ -1,12 +1,13 @@
 """Training and forward speed on this machine.
 
-* detector training (cpu-tiny, 256x160, batch 8): images/s, data loading included (rendered
-  synthetic images written once to a temporary folder);
-* reasoner training (cpu-tiny, batch 4, on-the-fly skeleton scenes): samples/s, data included;
+* detector training (``--config``, default cpu-s2, 256x160, batch 8): images/s, data loading included
+  (rendered synthetic images written once to a temporary folder), and the share of the data path;
+* reasoner training (same config, batch 4, on-the-fly skeleton scenes): samples/s, data included;
 * forward latency (batch 1, ``torch.inference_mode``) of detector + DSED for cpu-tiny at 256x160 and
   for the paper config at 832x512 (one timed forward after one warm-up; slow on CPU).
 
-    .venv/bin/python benchmarks/train_speed.py [--threads 1] [--paper-threads 2] [--steps 6] [--skip-paper]
+    .venv/bin/python benchmarks/train_speed.py [--config cpu-s2] [--threads 1] [--paper-threads 2]
+        [--steps 6] [--skip-paper]
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import torch
 from torch.utils.data import default_collate
 
 
-def _train_rate(stage: str, cfg, steps: int, batch: int) -> float:
+def _train_rate(stage: str, cfg, steps: int, batch: int) -> tuple[float, float]:
+    """(samples/s of whole steps, fraction of the time spent building batches)."""
     from hupor.train.data import build_data
     from hupor.train.modules import MODULES
 
@@ -30,8 +32,12 @@ def _train_rate(stage: str, cfg, steps: int, batch: int) -> float:
     opt = torch.optim.Adam(module.parameters(), lr=1e-4)
     loss_fn = module._loss if stage == "detector" else None
 
+    data_s = [0.0]
+
     def step(i):
+        t0 = time.perf_counter()
         batch_ = default_collate([ds[(i * batch + k) % len(ds)] for k in range(batch)])
+        data_s[0] += time.perf_counter() - t0
         if loss_fn is not None:
             loss = loss_fn(batch_)["total"]
         else:
@@ -45,10 +51,12 @@ def _train_rate(stage: str, cfg, steps: int, batch: int) -> float:
         opt.step()
 
     step(0)  # warm-up
+    data_s[0] = 0.0
     t = time.perf_counter()
     for i in range(1, steps + 1):
         step(i)
-    return steps * batch / (time.perf_counter() - t)
+    total = time.perf_counter() - t
+    return steps * batch / total, data_s[0] / total
 
 
 def _forward_latency(cfg, repeats: int = 1) -> float:
@@ -56,7 +64,8 @@ def _forward_latency(cfg, repeats: int = 1) -> float:
     from hupor.skeleton import get_skeleton
 
     sk = get_skeleton(cfg.model.skeleton)
-    det, rea = Detector(cfg.model.detector, sk).eval(), DSED(cfg.model.reasoner, sk).eval()
+    st = cfg.codec.stride
+    det, rea = Detector(cfg.model.detector, sk, st).eval(), DSED(cfg.model.reasoner, sk, st).eval()
     x = torch.randn(1, 3, cfg.input.net_h, cfg.input.net_w)
     with torch.inference_mode():
         rea.infer(det_to_maps57(*det.infer(x)[:2]))  # warm-up
@@ -68,7 +77,8 @@ def _forward_latency(cfg, repeats: int = 1) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--threads", type=int, default=1, help="torch threads for the cpu-tiny figures")
+    ap.add_argument("--config", default="cpu-s2", help="experiment config (default cpu-s2, the default model's)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads for the training figures")
     ap.add_argument("--paper-threads", type=int, default=2, help="torch threads for the paper forward")
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--skip-paper", action="store_true")
@@ -81,15 +91,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ann = generate(Path(tmp) / "synth", scenes=32, seed=0,
                        config=SceneConfig(width=256, height=160, max_people=4))
-        cfg = load_experiment("cpu-tiny", [f"data.train=[{ann}]"])
-        det_ips = _train_rate("detector", cfg, args.steps, cfg.train.detector.batch_size)
-    rea_sps = _train_rate("reasoner", cfg, args.steps, cfg.train.reasoner.batch_size)
-    print(f"torch {torch.__version__}, {args.threads} threads")
-    print(f"detector training (cpu-tiny {cfg.input.net_w}x{cfg.input.net_h}, batch "
-          f"{cfg.train.detector.batch_size}): {det_ips:.2f} images/s")
-    print(f"reasoner training (cpu-tiny, batch {cfg.train.reasoner.batch_size}): {rea_sps:.2f} samples/s")
+        cfg = load_experiment(args.config, [f"data.train=[{ann}]"])
+        det_ips, det_data = _train_rate("detector", cfg, args.steps, cfg.train.detector.batch_size)
+    rea_sps, rea_data = _train_rate("reasoner", cfg, args.steps, cfg.train.reasoner.batch_size)
+    name, cp = args.config, cfg.codec_params
+    print(f"torch {torch.__version__}, {args.threads} threads, {name}: {cp.net_w}x{cp.net_h}, stride {cp.stride}")
+    print(f"detector training ({name}, batch {cfg.train.detector.batch_size}): {det_ips:.2f} images/s "
+          f"({100 * det_data:.0f} % in the data path)")
+    print(f"reasoner training ({name}, batch {cfg.train.reasoner.batch_size}): {rea_sps:.2f} samples/s "
+          f"({100 * rea_data:.0f} % in the data path)")
     tiny_lat = _forward_latency(cfg, repeats=5)
-    print(f"forward detector+DSED cpu-tiny {cfg.input.net_w}x{cfg.input.net_h}: {tiny_lat * 1000:.0f} ms")
+    print(f"forward detector+DSED {name} {cp.net_w}x{cp.net_h}: {tiny_lat * 1000:.0f} ms")
     if not args.skip_paper:
         torch.set_num_threads(args.paper_threads)
         paper = load_experiment("paper")

@@ -95,7 +95,9 @@ def _run_export(args) -> int:
     from ..errors import HuporError
     from ..train.export import export_bundle
 
-    parts = {k: getattr(args, k) for k in ("detector", "reasoner", "refiner") if getattr(args, k)}
+    from ..train.config import STAGES
+
+    parts = {k: getattr(args, k) for k in STAGES if getattr(args, k)}
     if not parts and not args.base:
         raise HuporError("export: give at least one of --detector, --reasoner, --refiner, --base")
     decode = None

@@ -26,80 +26,10 @@ from .mupots_core import (AUC_THRESHOLDS_MM, JOINT_GROUPS, MATCH_THRESHOLD_PX, M
                           MPI15_TO_MUPOTS15, MUPOTS17_VARIANT, PCK_THRESHOLD_MM, ROOT, SCORED_JOINTS,
                           SMAP15_VARIANT, UNMATCHED_MM, VARIANTS, Variant, get_variant,
                           map_to_gt_bone_lengths, masked_pck_mpjpe, match_identities,
-                          ordinal_depth_counts, pck_auc)
+                          ordinal_depth_counts, pck_auc, GTFrame, PredFrame, _shaped)
+from .mupots_frames import align_predictions, as_gt_frames
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class GTFrame:
-    """Ground truth of one image, MuPoTS joint order (J = 17 or 15), N valid people in annotation order.
-
-    joints_2d (N, J, 2) px; joints_3d (N, J, 3) mm — the 3D the errors are measured against
-    (``univ_annot3`` for the real data); occluded (N, J) bool (occlusion.mat = 1, or record v == 1);
-    visible (N, J) bool, default ``~occluded`` (the official ``1 - occlusion``).
-    """
-
-    key: str
-    sequence: str
-    joints_2d: np.ndarray
-    joints_3d: np.ndarray
-    occluded: np.ndarray
-    visible: np.ndarray | None = None
-    width: int = 0
-    height: int = 0
-    intrinsics: tuple[float, float, float, float] | None = None   # fx, fy, cx, cy (px)
-
-    def __post_init__(self):
-        self.joints_2d = np.asarray(self.joints_2d, dtype=np.float64)
-        if self.joints_2d.ndim != 3 or self.joints_2d.shape[2] != 2:
-            raise HuporError(f"{self.key}: GT joints_2d must be N x J x 2, got {self.joints_2d.shape}")
-        n, j = self.joints_2d.shape[:2]
-        self.joints_3d = _shaped(self.joints_3d, (n, j, 3), f"{self.key}: GT joints_3d")
-        self.occluded = _shaped(self.occluded, (n, j), f"{self.key}: GT occlusion").astype(bool)
-        if self.visible is None:
-            self.visible = ~self.occluded
-        self.visible = _shaped(self.visible, (n, j), f"{self.key}: GT visibility").astype(bool)
-        for name, arr in (("joints_2d", self.joints_2d), ("joints_3d", self.joints_3d)):
-            if not np.isfinite(arr).all():
-                p, jj = np.argwhere(~np.isfinite(arr))[0][:2]
-                raise HuporError(f"{self.key}: GT {name}[{p}][{jj}] is not finite")
-
-
-@dataclass
-class PredFrame:
-    """Predictions of one image, MuPoTS joint order (J = 17 or 15), P people.
-
-    joints_2d (P, J, 2) px, exactly (0, 0) = joint not detected (ignored by matching);
-    joints_3d (P, J, 3) mm, camera frame; NaN where unknown (the joint and the joints mapped
-    through it then count as misses, like MATLAB's NaN).
-    """
-
-    joints_2d: np.ndarray
-    joints_3d: np.ndarray
-
-    def __post_init__(self):
-        self.joints_2d = np.asarray(self.joints_2d, dtype=np.float64)
-        if self.joints_2d.size == 0:
-            self.joints_2d = self.joints_2d.reshape(0, self.joints_2d.shape[1] if self.joints_2d.ndim == 3 else 0, 2)
-        if self.joints_2d.ndim != 3 or self.joints_2d.shape[2] != 2:
-            raise HuporError(f"predicted joints_2d must be P x J x 2, got {self.joints_2d.shape}")
-        p, j = self.joints_2d.shape[:2]
-        self.joints_3d = _shaped(self.joints_3d, (p, j, 3), "predicted joints_3d")
-        self.joints_2d = np.where(np.isfinite(self.joints_2d), self.joints_2d, 0.0)
-
-    @classmethod
-    def empty(cls, num_joints: int) -> "PredFrame":
-        return cls(np.zeros((0, num_joints, 2)), np.zeros((0, num_joints, 3)))
-
-
-def _shaped(value, shape, where) -> np.ndarray:
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.size == 0 and shape[0] == 0:
-        return arr.reshape(shape)
-    if arr.shape != shape:
-        raise HuporError(f"{where}: expected shape {'x'.join(map(str, shape))}, got {arr.shape}")
-    return arr
 
 
 def evaluate_frame(gt: GTFrame, pred: PredFrame, variant: str | Variant = "smap15", relative: bool = True,
@@ -259,8 +189,6 @@ def evaluate_mupots(gt_frames, pred_frames, *, variant: str | Variant = "smap15"
 
     Returns a :class:`MupotsResult` holding both modes ("all" people and "matched" people).
     """
-    from .mupots_frames import align_predictions, as_gt_frames
-
     v = get_variant(variant)
     gts = as_gt_frames(gt_frames, v)
     if not gts:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import HuporError
 from ..records import ImageRecord, RecordSet
-from .mupots import MPI15_TO_MUPOTS15, GTFrame, PredFrame, Variant
+from .mupots_core import MPI15_TO_MUPOTS15, GTFrame, PredFrame, Variant
 
 log = logging.getLogger(__name__)
 

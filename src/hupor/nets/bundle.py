@@ -25,6 +25,9 @@ from .detector import Detector
 from .dsed import DSED
 from .refinenet import RefineNet
 
+#: The networks of a HUPOR model, in pipeline order (also the training stages, ``train.config.STAGES``).
+NETWORKS = ("detector", "reasoner", "refiner")
+
 FORMAT = "hupor-bundle"
 FORMAT_VERSION = 1
 
@@ -81,13 +84,13 @@ def build_net(stage: str, cfg: ModelConfig, skeleton: Skeleton = MPI15, stride: 
         return Detector(cfg.detector, skeleton, stride)
     if stage == "reasoner":
         return DSED(cfg.reasoner, skeleton, stride)
-    raise HuporError(f"unknown network {stage!r}; networks: detector, reasoner, refiner")
+    raise HuporError(f"unknown network {stage!r}; networks: {', '.join(NETWORKS)}")
 
 
 def build_models(cfg: ModelConfig, skeleton: Skeleton = MPI15, stride: int = 4
                  ) -> tuple[Detector, DSED, RefineNet]:
     """Fresh (randomly initialised) detector, reasoner and refiner for ``cfg`` at output ``stride``."""
-    return tuple(build_net(n, cfg, skeleton, stride) for n in ("detector", "reasoner", "refiner"))
+    return tuple(build_net(n, cfg, skeleton, stride) for n in NETWORKS)
 
 
 def _plain_config(config) -> dict:
@@ -182,11 +185,11 @@ def load_bundle(path, device: str | torch.device = "cpu") -> ModelBundle:
         raise HuporError(f"{path}: bundle has no detector weights")
     stride = from_dict(CodecConfig, config.get("codec"), f"{path}: codec").stride
     nets = {}
-    for stage in ("detector", "reasoner", "refiner"):
+    for stage in NETWORKS:
         if data.get(stage) is not None:
             nets[stage] = build_net(stage, model_cfg, skeleton, stride)
             _load_state(stage, nets[stage], data[stage], path)
-    detector, reasoner, refiner = (nets.get(s) for s in ("detector", "reasoner", "refiner"))
+    detector, reasoner, refiner = (nets.get(s) for s in NETWORKS)
     nets = list(nets.values())
     for n in nets:
         n.to(device).eval()

@@ -22,9 +22,10 @@ from ..codec.params import CodecConfig, CodecParams, DecodeParams
 from ..config import from_dict, load_config, to_dict
 from ..data.transforms import AugmentConfig
 from ..errors import HuporError
+from ..nets.bundle import NETWORKS
 from ..nets.config import InputConfig, ModelConfig
 
-STAGES = ("detector", "reasoner", "refiner")
+STAGES = NETWORKS  # one training stage per network
 
 
 @dataclass

@@ -13,11 +13,11 @@ from pathlib import Path
 from ..config import from_dict, to_dict
 from ..errors import HuporError
 from ..nets import DSED, Detector, ModelConfig, RefineNet, save_bundle
-from ..nets.bundle import build_net, bundle_codec_config, load_bundle
+from ..nets.bundle import NETWORKS, build_net, bundle_codec_config, load_bundle
 from ..skeleton import Skeleton
 from .checkpoint import CHECKPOINT_KEY, load_checkpoint
 
-NETS = {"detector": Detector, "reasoner": DSED, "refiner": RefineNet}
+NETS = dict(zip(NETWORKS, (Detector, DSED, RefineNet)))
 
 
 def load_part(path, stage: str) -> tuple[dict, object]:

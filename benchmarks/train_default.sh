@@ -1,46 +1,52 @@
 #!/usr/bin/env bash
-# Reproduce the bundled default model src/hupor/assets/default.pt (cpu-tiny, synthetic domain).
-# About 30 minutes on a 2-core CPU. Usage: benchmarks/train_default.sh [OUT] [PART]
-#   PART: all (default), data, detector, reasoner, refiner.  Run from the repository root.
+# Reproduce the bundled default model src/hupor/assets/default.pt (cpu-s2: cpu-tiny networks with the
+# stride-2 head, synthetic domain). About 150 minutes on a 2-core CPU: the detector (one core) runs
+# beside the reasoner phases (the other core). Usage: benchmarks/train_default.sh [OUT] [PART]
+#   PART: all (default), data, detector, reasoner, reasoner-det, refiner.  Run from the repository root.
+#   A GPU user scales it with config keys alone, e.g. add train.accelerator=gpu train.detector.batch_size=32
+#   to the train commands (docs/training.md).
 set -euo pipefail
 OUT=${1:-runs/default}
 PART=${2:-all}
 HUPOR=".venv/bin/hupor"
-SCENE=(--size 256x160 --people 1-4 --set "depth_range_mm=[2000,7000]")
+SCENE=(--size 256x160 --people 1-6)        # the generator's default occlusion mix
+DATA=("data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]")
 
 if [[ $PART == all || $PART == data ]]; then
-  # rendered synthetic images for the detector (train: seed 0, held out: seed 1)
-  $HUPOR synth --out "$OUT/synth-train" --scenes 3000 --seed 0 --workers 2 "${SCENE[@]}"
-  $HUPOR synth --out "$OUT/synth-val" --scenes 100 --seed 1 --workers 2 "${SCENE[@]}"
+  # rendered synthetic images (train: seed 20, held out: seed 21; the benchmarks use seeds >= 9000)
+  $HUPOR synth --out "$OUT/synth-train" --scenes 8000 --seed 20 --workers 2 "${SCENE[@]}"
+  $HUPOR synth --out "$OUT/synth-val" --scenes 60 --seed 21 --workers 2 "${SCENE[@]}"
 fi
 if [[ $PART == all || $PART == detector ]]; then
-  # two phases: 500 steps (lr 2e-3), then 1200 more from those weights (lr 4e-3)
-  $HUPOR train detector --config cpu-tiny --out "$OUT/detector" \
-    "data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]"
-  $HUPOR train detector --config cpu-tiny --out "$OUT/detector2" --init "$OUT/detector/detector.pt" \
-    "data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]" \
-    train.detector.steps=1200 train.detector.lr=4e-3 train.detector.warmup_steps=50
-  # phase 3: 1500 more steps at lr 2e-3 (val loss 75.9 -> 72.1; 73 instead of 56 val people decoded)
-  $HUPOR train detector --config cpu-tiny --out "$OUT/detector3" --init "$OUT/detector2/detector.pt" \
-    "data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]" \
-    train.detector.steps=1500 train.detector.lr=2e-3 train.detector.warmup_steps=20
+  # 3600 steps x batch 8, lr 3e-3, linear decay (cpu-s2.yaml); checkpoints every 300 steps are kept
+  # for the learning curve (benchmarks/learning_curve.py)
+  $HUPOR train detector --config cpu-s2 --out "$OUT/detector" "${DATA[@]}" &
+  DET=$!
 fi
 if [[ $PART == all || $PART == reasoner ]]; then
-  # DSED on skeleton-only on-the-fly scenes (data.synth in cpu-tiny.yaml); independent of the
-  # detector, so "detector" and "reasoner" may run at the same time
-  $HUPOR train reasoner --config cpu-tiny --out "$OUT/reasoner" train.reasoner.steps=900 \
-    train.reasoner.lr=3e-3 train.reasoner.warmup_steps=10 train.checkpoint_every=900 \
-    data.synth.val_length=64 data.synth.val_seed=777
+  # DSED on on-the-fly skeleton-only scenes (data.synth of cpu-s2.yaml), 3000 steps x batch 4
+  $HUPOR train reasoner --config cpu-s2 --out "$OUT/reasoner"
 fi
+if [[ $PART == all || $PART == reasoner-det ]]; then
+  # the reasoner fine-tuned on the (frozen) detector's own maps (method §13: the reasoning module
+  # trained on the detection module's outputs), from detector checkpoint step 2400 so that it runs
+  # beside the detector's last steps
+  while [[ ! -f "$OUT/detector/checkpoints/step=2400.ckpt" ]]; do sleep 30; done
+  $HUPOR train export --detector "$OUT/detector/checkpoints/step=2400.ckpt" --decode cpu-s2 --out "$OUT/det-2400.pt"
+  $HUPOR train reasoner --config cpu-s2 --out "$OUT/reasoner-det" --bundle "$OUT/det-2400.pt" \
+    --init "$OUT/reasoner/reasoner.pt" data.reasoner_source=detector "${DATA[@]}" \
+    train.reasoner.steps=1200 train.reasoner.lr=1e-3 train.reasoner.warmup_steps=20 train.checkpoint_every=400
+fi
+if [[ ${DET:-} ]]; then wait "$DET"; fi
 if [[ $PART == all || $PART == refiner ]]; then
-  # detector + DSED in one bundle, (prediction, ground truth) pairs from it, then RefineNet
-  $HUPOR train export --base "$OUT/detector3/bundle.pt" --reasoner "$OUT/reasoner/reasoner.pt" \
-    --out "$OUT/det-reasoner.pt"
-  $HUPOR train pairs --config cpu-tiny --bundle "$OUT/det-reasoner.pt" \
+  # final detector + reasoner in one bundle (decode: section of cpu-s2), pairs from it, then RefineNet
+  $HUPOR train export --base "$OUT/detector/bundle.pt" --reasoner "$OUT/reasoner-det/reasoner.pt" \
+    --decode cpu-s2 --out "$OUT/det-reasoner.pt"
+  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner.pt" \
     --records "$OUT/synth-train/annotations.json" --limit 1500 --out "$OUT/pairs-train.npz"
-  $HUPOR train pairs --config cpu-tiny --bundle "$OUT/det-reasoner.pt" \
+  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner.pt" \
     --records "$OUT/synth-val/annotations.json" --out "$OUT/pairs-val.npz"
-  $HUPOR train refiner --config cpu-tiny --out "$OUT/refiner" --bundle "$OUT/det-reasoner.pt" \
+  $HUPOR train refiner --config cpu-s2 --out "$OUT/refiner" --bundle "$OUT/det-reasoner.pt" \
     "data.pairs=[$OUT/pairs-train.npz]" "data.val_pairs=[$OUT/pairs-val.npz]"
   cp "$OUT/refiner/bundle.pt" src/hupor/assets/default.pt
 fi

@@ -1,10 +1,16 @@
 """``hupor bench``: benchmarks that print figures.
 
     hupor bench e2e [--bundle B] [--seed S] [--scenes N] [--rows NAME ...] [--no-oracle] [--json F]
+    hupor bench forward [--config C | --bundle B] [--runtime torch|folded|onnx] [--threads N] [--size WxH]
+                        [--repeats N] [key=value ...]
 
 ``e2e``: rendered scenes of the generator's default occlusion mix (832×512, 1–6 people) predicted by
 the bundle (intrinsics passed), one row per network combination plus the oracle rows of the bundle's
 configuration (``hupor.bench.e2e``; docs/results.md).
+
+``forward``: median ms per frame (batch 1) of the detector and of the reasoner through
+``HuporMethod.forward`` with the chosen runtime (``hupor.bench.forward``; docs/predict.md); randomly
+initialised weights of ``--config`` unless ``--bundle`` is given. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -31,7 +37,42 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     s.add_argument("--json", dest="json_out", help="also write the results as JSON here (atomic)")
     s.set_defaults(func=_run_e2e)
+    f = sub.add_parser("forward", help="network forward time per frame (detector, reasoner) for a runtime")
+    f.add_argument("--config", default="paper", help="config for random weights (default paper; ignored "
+                                                     "with --bundle)")
+    f.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides")
+    f.add_argument("--bundle", help="time this bundle's weights instead of random ones")
+    f.add_argument("--runtime", choices=("torch", "folded", "onnx"), default="torch",
+                   help="torch, folded (conv-BN folded torch) or onnx (default torch)")
+    f.add_argument("--threads", type=int, default=1, help="torch / ORT threads (default 1)")
+    f.add_argument("--size", type=lambda v: _pair(v, "x", "--size"), metavar="WxH",
+                   help="network input size (default: the config's / bundle's)")
+    f.add_argument("--repeats", type=int, default=5, help="timed runs of each network (default 5)")
+    f.set_defaults(func=_run_forward)
     return p
+
+
+def _run_forward(args) -> int:
+    import json
+
+    from ..bench.forward import random_bundle, time_forward
+    from ..nets import load_bundle
+
+    if args.bundle:
+        bundle, what = load_bundle(args.bundle), f"bundle {args.bundle}"
+    else:
+        from ..train.config import load_experiment
+
+        exp = load_experiment(args.config, args.overrides)
+        bundle = random_bundle(exp.model, exp.codec_params.stride, (exp.input.net_w, exp.input.net_h))
+        what = f"config {args.config}, random weights"
+    t = time_forward(bundle, args.size, args.runtime, args.repeats, args.threads)
+    print(f"{what}: input {t['size']}, runtime {t['runtime']}, {t['threads']} thread(s), batch 1, "
+          f"median of {t['repeats']}")
+    print(f"detector  {t['detector_ms']:9.1f} ms\nreasoner  {t['reasoner_ms']:9.1f} ms\n"
+          f"total     {t['total_ms']:9.1f} ms")
+    print(json.dumps({k: t[k] for k in ("detector_ms", "reasoner_ms", "total_ms", "runtime", "threads", "size")}))
+    return 0
 
 
 def _run_e2e(args) -> int:

@@ -16,7 +16,8 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="config overrides, e.g. model.detector.stages=2")
     p.add_argument("--time", type=int, default=0, metavar="N",
                    help="also build the configured models for real and time N forward passes (batch 1, "
-                        "eval mode) of the detector and the reasoner's student path at the input size")
+                        "eval mode) of the detector and the reasoner's student path at the input size "
+                        "(the code of hupor bench forward)")
     p.add_argument("--device", default="cpu", help="device for --time (cpu, cuda)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads for --time")
     p.set_defaults(func=run)
@@ -75,48 +76,12 @@ def run(args) -> int:
     for label, n in rows:
         print(f"{label.ljust(width)}  {n / 1e6:9.3f} M  ({n:,})")
     if args.time > 0:
-        det_ms, rea_ms, mb = time_forward(model, inp, args.time, args.device, args.threads, cp.stride)
+        from ..bench.forward import random_bundle, time_forward
+
+        bundle = random_bundle(model, cp.stride, (inp.net_w, inp.net_h), args.device)
+        t = time_forward(bundle, repeats=args.time, threads=args.threads)
         print()
         print(f"forward time, batch 1, {args.device}, {args.threads} thread(s), median of {args.time}: "
-              f"detector {det_ms:.1f} ms, reasoner (student) {rea_ms:.1f} ms; weights {mb:.1f} MB (float32)")
+              f"detector {t['detector_ms']:.1f} ms, reasoner (student) {t['reasoner_ms']:.1f} ms; "
+              f"weights {t['weights_mb']:.1f} MB (float32)")
     return 0
-
-
-def time_forward(model, inp, n: int, device: str, threads: int, stride: int = 4) -> tuple[float, float, float]:
-    """Median milliseconds of ``Detector.infer`` and of the rest of the network chain
-    (``HuporMethod.forward`` minus the detector: the reasoner) on one random input, and the float32
-    size of the detector + reasoner + refiner weights in MB."""
-    import time
-
-    import torch
-
-    from ..codec.params import CodecConfig
-    from ..methods import HuporMethod
-    from ..nets import ModelBundle, build_models
-    from ..nets.blocks import count_parameters
-    from ..skeleton import get_skeleton
-
-    torch.set_num_threads(max(1, threads))
-    dev = torch.device(device)
-    skeleton = get_skeleton(model.skeleton)
-    nets = [m.to(dev).eval() for m in build_models(model, skeleton, stride)]
-    method = HuporMethod(ModelBundle({}, skeleton, *nets), CodecConfig(stride=stride).params(inp.net_w, inp.net_h))
-    x = torch.randn(1, 3, inp.net_h, inp.net_w, device=dev)
-
-    def timed(fn):
-        times = []
-        for _ in range(n + 1):  # the first call warms up
-            if dev.type == "cuda":
-                torch.cuda.synchronize()
-            t0 = time.perf_counter()
-            fn()
-            if dev.type == "cuda":
-                torch.cuda.synchronize()
-            times.append(time.perf_counter() - t0)
-        return 1000 * sorted(times[1:])[len(times[1:]) // 2]
-
-    with torch.inference_mode():
-        det_ms = timed(lambda: nets[0].infer(x))
-    total_ms = timed(lambda: method.forward(x))
-    mb = 4 * sum(count_parameters(m) for m in nets) / 1e6
-    return det_ms, max(total_ms - det_ms, 0.0), mb

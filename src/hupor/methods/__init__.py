@@ -14,18 +14,21 @@ from .hupor import HuporMethod
 from .oracle import OracleMethod
 from .stages import JointStateStage, RefineStage, joint_states
 
-#: method name (as stored in a bundle) → class with ``__init__(bundle, codec_params, decode, flip_test)``
+#: method name (as stored in a bundle) → class with ``__init__(bundle, codec_params, decode, flip_test, info,
+#: runtime)``
 METHODS = {"hupor": HuporMethod}
 
 
-def method_from_bundle(bundle, codec_params=None, decode=None, flip_test: bool = False, info=None):
-    """The method a loaded bundle was trained for, ready to run."""
+def method_from_bundle(bundle, codec_params=None, decode=None, flip_test: bool = False, info=None,
+                      runtime: str = "torch"):
+    """The method a loaded bundle was trained for, ready to run (``runtime``: ``HuporMethod``'s)."""
     from ..errors import HuporError
 
     name = getattr(bundle, "method", "hupor")
     if name not in METHODS:
         raise HuporError(f"model bundle: unknown method {name!r}; this hupor knows: {', '.join(METHODS)}")
-    return METHODS[name](bundle, codec_params=codec_params, decode=decode, flip_test=flip_test, info=info)
+    return METHODS[name](bundle, codec_params=codec_params, decode=decode, flip_test=flip_test, info=info,
+                         runtime=runtime)
 
 
 __all__ = ["METHODS", "Method", "Stage", "StageContext", "run_stages", "HuporMethod", "OracleMethod",

@@ -4,6 +4,10 @@
     → flip-test fusion (optional) → Codec.decode (heatmaps/PAFs/z from DSED, root depth from the
     detector) → post-stages: RefineNet (if present), joint states from the detector's heatmaps
 
+``runtime`` picks what runs the networks (:class:`hupor.nets.fold.InferenceChain`): ``"torch"`` (the
+bundle's modules as they are), ``"folded"`` (conv–BN-folded copies) or ``"onnx"`` (ONNX Runtime on the
+chain exported in memory, :mod:`hupor.methods.onnx_runtime`; needs ``pip install "hupor[export]"``).
+
 ``Predictor``, ``hupor train pairs``, the benchmarks and ``hupor info`` all go through this class.
 """
 
@@ -13,7 +17,10 @@ import numpy as np
 
 from ..camera import Intrinsics, Letterbox
 from ..codec import Codec, CodecParams, DecodeParams, Poses
+from ..errors import HuporError
 from .stages import JointStateStage, RefineStage
+
+RUNTIMES = ("torch", "folded", "onnx")
 
 
 class HuporMethod:
@@ -21,13 +28,13 @@ class HuporMethod:
 
     ``codec_params``: default the bundle's (its ``codec:`` section at its input size); ``decode``:
     default the bundle's ``decode:`` section; ``flip_test``: also run on the mirrored input and fuse
-    (method §8.1; root depth from the original only).
+    (method §8.1; root depth from the original only); ``runtime``: one of :data:`RUNTIMES` (module doc).
     """
 
     name = "hupor"
 
     def __init__(self, bundle, codec_params: CodecParams | None = None, decode: DecodeParams | None = None,
-                 flip_test: bool = False, info: dict | None = None):
+                 flip_test: bool = False, info: dict | None = None, runtime: str = "torch"):
         self.bundle = bundle
         self.skeleton = bundle.skeleton
         self.codec_params = codec_params if codec_params is not None else bundle.codec_params()
@@ -35,8 +42,20 @@ class HuporMethod:
         self.decode_params = decode if decode is not None else bundle.decode_params
         self.flip_test = bool(flip_test)
         self.device = next(bundle.detector.parameters()).device
+        if runtime not in RUNTIMES:
+            raise HuporError(f"runtime: must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
+        self.runtime = runtime
         self.info = {"method": self.name, "flip_test": self.flip_test, "reasoner": bundle.reasoner is not None,
-                     "refiner": bundle.refiner is not None, "stride": self.codec_params.stride, **(info or {})}
+                     "refiner": bundle.refiner is not None, "stride": self.codec_params.stride,
+                     "runtime": runtime, **(info or {})}
+        if runtime == "onnx":
+            from .onnx_runtime import OnnxForward
+
+            self.nets = OnnxForward(bundle, (self.codec_params.net_w, self.codec_params.net_h))
+        else:
+            from ..nets.fold import InferenceChain
+
+            self.nets = InferenceChain(bundle.detector, bundle.reasoner, fold=runtime == "folded")
 
     def forward(self, x):
         """Networks on a normalised batch ``x`` (B, 3, H, W) torch: ``(det57, all57, root_depth)`` as
@@ -44,16 +63,13 @@ class HuporMethod:
         import torch
 
         from ..codec.flip import fuse_flip
-        from ..codec.layout import det_to_maps57
 
         n = x.shape[0]
         with torch.inference_mode():
             x = x.to(self.device)
             if self.flip_test:
                 x = torch.cat([x, x.flip(-1)])
-            maps2d, z, root = self.bundle.detector.infer(x)
-            det57 = det_to_maps57(maps2d, z)
-            all57 = self.bundle.reasoner.infer(det57) if self.bundle.reasoner is not None else det57
+            det57, all57, root = self.nets(x)
             det57, all57, root = det57.float().cpu(), all57.float().cpu(), root.float().cpu()
         if self.flip_test:
             det57 = fuse_flip(det57[:n], det57[n:], self.skeleton)

@@ -37,7 +37,7 @@ def test_errors_name_the_key(tmp_path):
         from_dict(Outer, {"inner": {"depth": 3}})
     with pytest.raises(HuporError, match=r"config\.inner\.width: expected an integer, got 'wide'"):
         from_dict(Outer, {"inner": {"width": "wide"}})
-    with pytest.raises(HuporError, match=r"config\.inner\.kind: must be one of"):
+    with pytest.raises(HuporError, match=r"^override 'inner.kind=transformer': inner\.kind: must be one of"):
         load_config(Outer, None, ["inner.kind=transformer"])
     with pytest.raises(HuporError, match="expected true or false"):
         load_config(Outer, None, ["flag=3"])

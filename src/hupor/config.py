@@ -169,21 +169,78 @@ def merge(base: dict, extra: dict) -> dict:
     return out
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a mapping holding the same key twice (YAML keeps the last)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise HuporError(f"key {key!r} appears twice (lines {seen[key]} and {key_node.start_mark.line + 1})")
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml_mapping(path: Path) -> dict:
+    """The top-level mapping of a YAML file; invalid YAML, a duplicated key, an empty file or a
+    non-mapping raise HuporError naming the file."""
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader)
+    except HuporError as exc:
+        raise HuporError(f"{path}: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise HuporError(f"{path}: invalid YAML ({str(exc).splitlines()[0]})") from None
+    except UnicodeDecodeError:
+        raise HuporError(f"{path}: not a UTF-8 text file") from None
+    if data is None:
+        raise HuporError(f"{path}: empty config file (write {{}} for all defaults)")
+    if not isinstance(data, dict):
+        raise HuporError(f"{path}: top level must be a mapping")
+    return data
+
+
 def read_config_dict(name_or_path: str, overrides: list[str] | None = None) -> tuple[Path, dict]:
     """The raw mapping of a YAML config (file or bundled name) with ``key=value`` overrides merged."""
     path = resolve_config_path(name_or_path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise HuporError(f"{path}: invalid YAML ({str(exc).splitlines()[0]})") from None
-    if not isinstance(data, dict):
-        raise HuporError(f"{path}: top level must be a mapping")
-    return path, merge(data, parse_overrides(list(overrides or [])))
+    return path, merge(read_yaml_mapping(path), parse_overrides(list(overrides or [])))
 
 
 def load_config(cls: type[T], name_or_path: str | None = None, overrides: list[str] | None = None) -> T:
-    """Load ``cls`` from a YAML file or bundled name, then apply ``key=value`` overrides."""
+    """Load ``cls`` from a YAML file or bundled name, then apply ``key=value`` overrides. An error
+    caused by an override names the override, not the file."""
+    overrides = list(overrides or [])
     if name_or_path is None:
-        return from_dict(cls, parse_overrides(list(overrides or [])), "config")
-    path, data = read_config_dict(name_or_path, overrides)
-    return from_dict(cls, data, str(path))
+        path, base = None, {}
+    else:
+        path = resolve_config_path(name_or_path)
+        base = read_yaml_mapping(path)
+    try:
+        return from_dict(cls, merge(base, parse_overrides(overrides)), str(path or "config"))
+    except HuporError as exc:
+        culprit = _blame_override(cls, base, overrides, str(exc))
+        if culprit is not None:
+            raise culprit from None
+        raise
+
+
+def _blame_override(cls, base: dict, overrides: list[str], error: str) -> HuporError | None:
+    """The error of the first override that fails on its own on top of a valid ``base`` (or of all
+    overrides together); None when ``base`` is itself invalid (the file is at fault)."""
+    if not overrides:
+        return None
+    try:
+        from_dict(cls, base, "config")
+    except HuporError:
+        return None
+    for item in overrides:
+        try:
+            from_dict(cls, merge(base, parse_overrides([item])), "config")
+        except HuporError as exc:
+            msg = str(exc).removeprefix("config.").removeprefix("config: ")
+            return HuporError(f"override {item!r}: {msg}")
+    return HuporError(f"overrides {' '.join(overrides)}: {error}")

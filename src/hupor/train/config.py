@@ -27,6 +27,18 @@ from ..nets.config import InputConfig, ModelConfig
 
 STAGES = NETWORKS  # one training stage per network
 
+# Values lightning.Trainer 2.x accepts (docs: Trainer API, precision / strategy / accelerator); checked
+# here so a typo fails with one line before a run folder is made.
+PRECISIONS = ("32-true", "16-mixed", "bf16-mixed", "16-true", "bf16-true", "64-true",
+              "transformer-engine", "transformer-engine-float16", "32", "16", "bf16", "64")
+STRATEGIES = ("auto", "single_device", "ddp", "ddp_spawn", "ddp_fork", "ddp_notebook",
+              "ddp_find_unused_parameters_true", "ddp_find_unused_parameters_false",
+              "ddp_spawn_find_unused_parameters_true", "ddp_spawn_find_unused_parameters_false",
+              "fsdp", "fsdp_cpu_offload", "deepspeed", "deepspeed_stage_1", "deepspeed_stage_2",
+              "deepspeed_stage_2_offload", "deepspeed_stage_3", "deepspeed_stage_3_offload",
+              "xla", "single_xla")
+ACCELERATORS = ("cpu", "gpu", "cuda", "mps", "tpu", "auto")
+
 
 @dataclass
 class StageConfig:
@@ -134,6 +146,12 @@ class TrainConfig:
     refiner: RefinerStageConfig = field(default_factory=RefinerStageConfig)
 
     def __post_init__(self):
+        for key, allowed in (("precision", PRECISIONS), ("strategy", STRATEGIES),
+                             ("accelerator", ACCELERATORS)):
+            if getattr(self, key) not in allowed:
+                raise HuporError(f"train.{key}: unknown value {getattr(self, key)!r}; "
+                                 f"use one of {', '.join(allowed)}")
+        _check_devices(self.devices)
         if self.checkpoint_every < 1:
             raise HuporError(f"train.checkpoint_every must be >= 1, got {self.checkpoint_every}")
         if self.num_workers < 0 or self.threads < 0 or self.log_every < 1:
@@ -143,6 +161,20 @@ class TrainConfig:
         if name not in STAGES:
             raise HuporError(f"unknown training stage {name!r}; stages: {', '.join(STAGES)}")
         return getattr(self, name)
+
+
+def _check_devices(devices: int | str) -> None:
+    """Lightning's ``devices``: a count >= 1, -1 or "auto" (all), or GPU indices such as "0,1"."""
+    text = str(devices).strip()
+    if text in ("auto", "-1"):
+        return
+    if text.isdigit() and int(text) >= 1:
+        return
+    parts = text.rstrip(",").split(",")
+    if isinstance(devices, str) and "," in text and all(p.strip().isdigit() for p in parts):
+        return
+    raise HuporError(f"train.devices: must be a count >= 1, -1 or 'auto' (all), or device indices "
+                     f"like '0,1'; got {devices!r}")
 
 
 @dataclass

@@ -17,6 +17,33 @@ import numpy as np
 from .errors import HuporError
 
 
+MIN_FOCAL, MAX_FOCAL = 1.0, 1e6  # px: plausible focal lengths (a 1 px focal is a 90°+ fisheye at 2 px)
+MAX_PP_OFFSET = 2.0  # the principal point may lie at most this many image sizes outside the image
+
+
+def check_intrinsics(fx, fy, cx, cy, name: str = "intrinsics", size: tuple[int, int] | None = None) -> None:
+    """The one range check of pinhole intrinsics (px): finite, ``MIN_FOCAL <= f <= MAX_FOCAL``, the
+    principal point of plausible magnitude and, when the image ``size`` (w, h) is known, within
+    ``MAX_PP_OFFSET`` image sizes of the image. Raises HuporError naming ``name`` and the value."""
+    vals = {"fx": fx, "fy": fy, "cx": cx, "cy": cy}
+    for k, v in vals.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not np.isfinite(v):
+            raise HuporError(f"{name}: {k} must be a finite number, got {v!r}")
+    for k in ("fx", "fy"):
+        if vals[k] <= 0:
+            raise HuporError(f"{name}: focal lengths must be positive, got {k}={vals[k]:g}")
+        if not MIN_FOCAL <= vals[k] <= MAX_FOCAL:
+            raise HuporError(f"{name}: focal length {k}={vals[k]:g} px is implausible (must be in "
+                             f"[{MIN_FOCAL:g}, {MAX_FOCAL:g}] px)")
+    for k, extent in (("cx", size[0] if size else None), ("cy", size[1] if size else None)):
+        lo, hi = (-MAX_FOCAL, MAX_FOCAL) if extent is None else \
+            (-MAX_PP_OFFSET * extent, (1 + MAX_PP_OFFSET) * extent)
+        if not lo <= vals[k] <= hi:
+            where = f" for a {size[0]}x{size[1]} image" if size else ""
+            raise HuporError(f"{name}: principal point {k}={vals[k]:g} px is implausible{where} "
+                             f"(must be in [{lo:g}, {hi:g}])")
+
+
 @dataclass(frozen=True)
 class Intrinsics:
     """Pinhole intrinsics in pixels of the original image."""

@@ -12,14 +12,16 @@ Downscale such images yourself first. Every bad input raises :class:`HuporError`
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
+from .camera import check_intrinsics
 from .errors import HuporError
-from .fileio import read_json
+from .fileio import read_json, require_regular_file
 
 MAX_SIDE = 8000
 MAX_PIXELS = 50_000_000
@@ -66,16 +68,73 @@ def check_size(width: int, height: int, name: str) -> None:
                          f"side and {MAX_PIXELS // 1_000_000} MP; downscale it first")
 
 
+def image_header_size(path) -> tuple[int, int] | None:
+    """``(width, height)`` from the file header, without decoding: PNG and JPEG by struct parsing,
+    other formats by Pillow's lazy open; None when the header cannot tell (decoding will)."""
+    with open(path, "rb") as f:
+        head = f.read(26)
+        if head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+            return struct.unpack(">II", head[16:24])
+        if head[:2] == b"\xff\xd8":
+            return _jpeg_size(f)
+    try:
+        import warnings
+
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow comes with matplotlib
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as im:
+                return im.size
+        except Image.DecompressionBombError:
+            return MAX_SIDE + 1, MAX_SIDE + 1  # beyond Pillow's own limit, far beyond ours
+        except Exception:  # unknown to Pillow or corrupt: leave it to the decoder
+            return None
+
+
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _jpeg_size(f) -> tuple[int, int] | None:
+    """Walk JPEG segments (file positioned after SOI) to the first start-of-frame marker."""
+    f.seek(2)
+    for _ in range(1000):
+        b = f.read(1)
+        while b == b"\xff":
+            b = f.read(1)
+        if not b:
+            return None
+        marker = b[0]
+        if marker in (0x01, *range(0xD0, 0xD8)):  # markers without a length
+            continue
+        seg = f.read(2)
+        if len(seg) < 2:
+            return None
+        length = struct.unpack(">H", seg)[0]
+        if marker in _SOF:
+            data = f.read(5)
+            if len(data) < 5:
+                return None
+            h, w = struct.unpack(">HH", data[1:5])
+            return w, h
+        if marker == 0xDA or length < 2:  # start of scan before any frame header: give up
+            return None
+        f.seek(length - 2, 1)
+    return None
+
+
 def read_image(path) -> np.ndarray:
-    """Read an image file as uint8 (H, W, 3) BGR. Unreadable, empty or huge files raise HuporError."""
+    """Read an image file as uint8 (H, W, 3) BGR. Unreadable, empty, huge (by the header, before
+    decoding) or non-regular files (FIFOs, devices) raise HuporError."""
     import cv2
 
-    path = Path(path)
-    if not path.exists():
-        raise HuporError(f"{path}: no such file")
-    if path.is_dir():
-        raise HuporError(f"{path}: is a folder, not an image")
+    path = require_regular_file(path, "image")
     try:
+        size = image_header_size(path)
+        if size is not None:
+            check_size(size[0], size[1], str(path))
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as exc:
         raise HuporError(f"{path}: cannot read ({exc.strerror or exc})") from None
@@ -156,7 +215,7 @@ def video_info(path) -> VideoInfo:
     """Size, frame rate and frame count from the container (opening it fails with HuporError)."""
     import cv2
 
-    cap = _open_capture(str(path), str(path))
+    cap = _open_capture(str(require_regular_file(path, "video")), str(path))
     try:
         return VideoInfo(int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
                          float(cap.get(cv2.CAP_PROP_FPS) or 0.0), int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
@@ -166,7 +225,7 @@ def video_info(path) -> VideoInfo:
 
 def iter_video(path, max_frames: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(frame_index, bgr_uint8)`` for each frame; a video with no frames raises HuporError."""
-    yield from _iter_capture(str(path), str(path), max_frames)
+    yield from _iter_capture(str(require_regular_file(path, "video")), str(path), max_frames)
 
 
 def iter_webcam(index: int, max_frames: int | None = None) -> Iterator[tuple[int, np.ndarray]]:
@@ -175,7 +234,16 @@ def iter_webcam(index: int, max_frames: int | None = None) -> Iterator[tuple[int
 
 
 def _iter_capture(target, name: str, max_frames: int | None):
+    import cv2
+
     cap = _open_capture(target, name)
+    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    if w > 0 and h > 0:  # the container's frame size: refuse before decoding a frame
+        try:
+            check_size(w, h, name)
+        except HuporError:
+            cap.release()
+            raise
     n = 0
     try:
         while max_frames is None or n < max_frames:
@@ -195,7 +263,8 @@ def _iter_capture(target, name: str, max_frames: int | None):
 # -- intrinsics ------------------------------------------------------------------------------
 
 def check_K(K, name: str = "K") -> np.ndarray:
-    """Validate a 3x3 intrinsic matrix: finite, positive focal lengths, last row (0, 0, 1), no skew."""
+    """Validate a 3x3 intrinsic matrix: finite, plausible focal lengths and principal point
+    (:func:`hupor.camera.check_intrinsics`), last row (0, 0, 1), no skew."""
     try:
         arr = np.asarray(K, dtype=np.float64)
     except (TypeError, ValueError):
@@ -204,8 +273,7 @@ def check_K(K, name: str = "K") -> np.ndarray:
         raise HuporError(f"{name}: must be 3x3, got shape {arr.shape}")
     if not np.isfinite(arr).all():
         raise HuporError(f"{name}: holds NaN or inf values")
-    if arr[0, 0] <= 0 or arr[1, 1] <= 0:
-        raise HuporError(f"{name}: focal lengths must be positive, got fx={arr[0, 0]:g}, fy={arr[1, 1]:g}")
+    check_intrinsics(float(arr[0, 0]), float(arr[1, 1]), float(arr[0, 2]), float(arr[1, 2]), name)
     if not np.allclose(arr[2], (0, 0, 1)) or abs(arr[1, 0]) > 1e-9:
         raise HuporError(f"{name}: last row must be [0, 0, 1] and K[1][0] must be 0")
     if abs(arr[0, 1]) > 1e-6 * arr[0, 0]:

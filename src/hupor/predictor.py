@@ -41,21 +41,30 @@ def default_checkpoint() -> Path:
 def resolve_intrinsics(width: int, height: int, K=None, fx: float | None = None,
                        fov_degrees: float | None = None) -> tuple[Intrinsics, str]:
     """Intrinsics for a ``width x height`` image and their source: ``"K"``, ``"fx"``, ``"fov"`` or
-    ``"default"`` (precedence in that order). Bad values raise HuporError."""
+    ``"default"`` (precedence in that order). Bad or implausible values (:func:`check_intrinsics`)
+    raise HuporError."""
+    from .camera import check_intrinsics
     from .media import check_K
 
     if K is not None:
-        if isinstance(K, Intrinsics):
-            return K, "K"
-        return Intrinsics.from_matrix(check_K(K)), "K"
-    if fx is not None:
-        fxf = float(fx)
-        if not np.isfinite(fxf) or fxf <= 0:
-            raise HuporError(f"fx: focal length must be a positive number of pixels, got {fx}")
-        return Intrinsics.default_for(width, height, fx=fxf), "fx"
-    if fov_degrees is not None:
-        return Intrinsics.default_for(width, height, fov_degrees=float(fov_degrees)), "fov"
-    return Intrinsics.default_for(width, height), "default"
+        intr = K if isinstance(K, Intrinsics) else Intrinsics.from_matrix(check_K(K))
+        source, name = "K", "K"
+    elif fx is not None:
+        try:
+            fxf = float(fx)
+        except (TypeError, ValueError):
+            fxf = float("nan")
+        if not fxf > 0:  # also NaN
+            raise HuporError(f"fx: focal length must be a positive number of pixels, got {fx!r}")
+        check_intrinsics(fxf, fxf, width / 2.0, height / 2.0, "fx")
+        intr, source, name = Intrinsics.default_for(width, height, fx=fxf), "fx", "fx"
+    elif fov_degrees is not None:
+        intr = Intrinsics.default_for(width, height, fov_degrees=float(fov_degrees))
+        source, name = "fov", f"fov {fov_degrees}"
+    else:
+        intr, source, name = Intrinsics.default_for(width, height), "default", "default intrinsics"
+    check_intrinsics(intr.fx, intr.fy, intr.cx, intr.cy, name, (width, height))
+    return intr, source
 
 
 def _to_bgr(image, color: str, index: int) -> tuple[np.ndarray, str | None]:
@@ -94,15 +103,14 @@ class Predictor:
     (multiples of 32; default from the checkpoint); ``flip_test``: also run on the mirrored image and
     fuse (method §8.1); ``decode``: :class:`DecodeParams` (default: the bundle's ``decode:`` section;
     the output stride and label geometry come from its ``codec:`` section); ``visible_threshold`` /
-    ``visible_radius``: the joint-state rule; ``runtime``: what runs the networks, ``"torch"``,
-    ``"folded"`` (conv–BN folded) or ``"onnx"`` (ONNX Runtime, ``pip install "hupor[export]"``).
+    ``visible_radius``: the joint-state rule.
     """
 
     def __init__(self, checkpoint=None, device: str = "cpu", input_size: tuple[int, int] | None = None,
                  flip_test: bool = False, decode: DecodeParams | None = None,
-                 visible_threshold: float = 0.2, visible_radius: int = 1, method=None, runtime: str = "torch"):
+                 visible_threshold: float = 0.2, visible_radius: int = 1, method=None):
         if method is None:
-            method = _load_method(checkpoint, device, input_size, flip_test, decode, runtime)
+            method = _load_method(checkpoint, device, input_size, flip_test, decode)
         self.method = method
         self.skeleton = method.skeleton
         self.codec_params = method.codec_params
@@ -201,8 +209,8 @@ def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: s
         person_scores=person_scores.reshape(n)[keep])
 
 
-def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode, runtime: str = "torch"):
-    """The method of a bundle file (default: the bundled model), on ``device``, run by ``runtime``."""
+def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode):
+    """The method of a bundle file (default: the bundled model), on ``device``."""
     import torch
 
     from .methods import method_from_bundle
@@ -221,7 +229,7 @@ def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode, r
     if net_w <= 0 or net_h <= 0 or net_w % 32 or net_h % 32:
         raise HuporError(f"input_size: width and height must be positive multiples of 32, got {input_size}")
     info = {"name": "default" if checkpoint is None else path.name, "checkpoint": str(path)}
-    return method_from_bundle(bundle, bundle.codec_params((net_w, net_h)), decode, flip_test, info, runtime)
+    return method_from_bundle(bundle, bundle.codec_params((net_w, net_h)), decode, flip_test, info)
 
 
 def _bundle_input_size(bundle) -> tuple[int, int]:

@@ -81,10 +81,11 @@ def _run_e2e(args) -> int:
     import torch
 
     from ..bench.e2e import E2ESpec, format_table, run_e2e
-    from ..fileio import write_json_atomic
+    from ..fileio import check_output_file, write_json_atomic
     from ..nets import load_bundle
     from ..predictor import default_checkpoint
 
+    check_output_file(args.json_out, "--json")
     torch.set_num_threads(max(1, args.threads))
     (w, h), (lo, hi) = args.size, args.people
     spec = E2ESpec(seed=args.seed, scenes=args.scenes, width=w, height=h, min_people=lo, max_people=hi)

@@ -29,7 +29,9 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ..data.convert import convert
+    from ..fileio import check_output_file
 
+    check_output_file(args.out, "--out")
     opts = {}
     if args.kind in ("coco", "crowdpose"):
         opts = {"min_keypoints": args.min_keypoints, "image_prefix": args.image_prefix}

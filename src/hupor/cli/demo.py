@@ -31,7 +31,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--people", type=int, default=4, help="people in the scene (default 4)")
     p.add_argument("--sample", action="store_true", help="use the bundled sample scene instead of rendering one")
     p.add_argument("--checkpoint", help="model bundle (.pt); default: the bundled model")
-    p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default cpu)")
     p.add_argument("--flip", action="store_true", help="flip test")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for torch (default 1, see hupor predict)")
     p.set_defaults(func=run)
@@ -138,8 +138,9 @@ def format_table(m: dict) -> str:
 def run(args) -> int:
     import cv2
 
+    from ..device import check_device
     from ..errors import HuporError
-    from ..fileio import write_atomic
+    from ..fileio import check_output_dir, write_atomic
     from ..predictor import Predictor
     from ..records import RecordSet
     from ..schema import write_poses
@@ -150,6 +151,8 @@ def run(args) -> int:
         raise HuporError(f"--people must be >= 1, got {args.people}")
     if args.threads < 1:
         raise HuporError(f"--threads must be >= 1, got {args.threads}")
+    check_output_dir(args.out, "--out")
+    check_device(args.device)
     import torch
 
     torch.set_num_threads(args.threads)

@@ -75,8 +75,9 @@ def _ap(args):
 
 
 def run(args) -> int:
-    from ..fileio import write_json_atomic
+    from ..fileio import check_output_file, write_json_atomic
 
+    check_output_file(args.json_out, "--json")  # before the (long) evaluation
     fn = {"mupots": _mupots, "h36m": _h36m, "coco": _ap, "crowdpose": _ap}[args.protocol]
     table, result = fn(args)
     print(table)

@@ -58,6 +58,10 @@ def model_table(model, inp, stride: int = 4) -> list[tuple[str, int]]:
 def run(args) -> int:
     from ..train.config import load_experiment
 
+    if args.time:
+        from ..device import check_device
+
+        check_device(args.device)
     exp = load_experiment(args.config, args.overrides)
     model, inp = exp.model, exp.input
     cp = exp.codec_params

@@ -12,6 +12,7 @@ import importlib
 import logging
 import pkgutil
 import sys
+import traceback
 
 from .. import __version__
 from ..errors import HuporError
@@ -44,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except HuporError as exc:
+        if args.verbose:
+            traceback.print_exc()
         print(f"hupor {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -30,18 +30,15 @@ def register(subparsers) -> argparse.ArgumentParser:
     cam.add_argument("--fov", type=float, metavar="DEG", help="horizontal field of view in degrees")
     cam.add_argument("--intrinsics", metavar="FILE",
                      help='JSON file: {"K": 3x3} or {"fx", "fy", "cx", "cy"} in px')
-    p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default cpu)")
     p.add_argument("--batch-size", type=int, default=1, help="images per network call (default 1)")
     p.add_argument("--flip", action="store_true", help="flip test: average with the mirrored image")
     p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"),
-                   help="network input size in px (multiples of 32; default from the checkpoint)")
+                   help="network input size in px (multiples of 32, at most 4096; default from the checkpoint)")
     p.add_argument("--max-frames", type=int, help="stop each video / webcam after this many frames")
     p.add_argument("--threads", type=int, default=1,
                    help="CPU threads for torch (default 1: the small default model runs in tens of ms on one "
                         "thread, and extra threads can be many times slower on a busy CPU; raise it for big models)")
-    p.add_argument("--runtime", choices=("torch", "folded", "onnx"), default="torch",
-                   help="what runs the networks: torch (default), folded (conv-BN folded torch) or onnx "
-                        '(ONNX Runtime, exported in memory; needs pip install "hupor[export]")')
     p.set_defaults(func=run)
     return p
 
@@ -67,26 +64,31 @@ class _Outputs:
 def run(args) -> int:
     import torch
 
+    from ..device import check_device
     from ..errors import HuporError
+    from ..fileio import check_output_dir
     from ..media import expand_inputs, load_intrinsics
+    from ..nets.config import check_input_size
     from ..predictor import Predictor, resolve_intrinsics
 
     if args.threads < 1:
         raise HuporError(f"--threads must be >= 1, got {args.threads}")
     torch.set_num_threads(args.threads)
-    if args.runtime == "onnx":
-        from ..methods.onnx_runtime import require
-
-        require("onnxruntime")  # a missing extra fails here, before any input is read
     if args.batch_size < 1:
         raise HuporError(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.max_frames is not None and args.max_frames < 1:
         raise HuporError(f"--max-frames must be >= 1, got {args.max_frames}")
     if not (args.json_output or args.image_output):
         args.json_output = "hupor-output"
+    check_output_dir(args.json_output, "--json-output")
+    check_output_dir(args.image_output, "--image-output")
+    check_device(args.device)
+    if args.input_size:
+        check_input_size(*args.input_size, "--input-size W", "--input-size H")
     K = load_intrinsics(args.intrinsics) if args.intrinsics else None
     cam = {"K": K, "fx": args.fx, "fov_degrees": args.fov}
-    resolve_intrinsics(640, 480, **cam)  # bad --fx / --fov fail here, once, before any input is read
+    # bad --fx / --fov fail here, once, before any input is read (K's principal point: per image)
+    resolve_intrinsics(640, 480, fx=args.fx, fov_degrees=args.fov)
     errors: list[tuple[str, str]] = []
     sources = []
     for item in args.inputs:
@@ -99,7 +101,7 @@ def run(args) -> int:
         return 1
     predictor = Predictor(args.checkpoint, device=args.device,
                           input_size=tuple(args.input_size) if args.input_size else None,
-                          flip_test=args.flip, runtime=args.runtime)
+                          flip_test=args.flip)
     out = _Outputs(args.json_output, args.image_output, args.plot3d)
     ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames)
     images = [s for s in sources if s.kind == "image"]

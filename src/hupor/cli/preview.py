@@ -18,8 +18,11 @@ def run(args) -> int:
     from ..errors import HuporError
     from ..viz.sheet import write_contact_sheet
 
+    from ..fileio import check_output_file
+
     if args.max < 1 or args.cell_width < 16:
         raise HuporError("--max must be >= 1 and --cell-width >= 16")
+    check_output_file(args.out, "--out")
     path = write_contact_sheet(args.source, args.out, args.max, args.cell_width)
     print(f"wrote {path}")
     return 0

@@ -38,7 +38,9 @@ def register(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     from ..config import load_config
     from ..data.synth import SceneConfig, generate
+    from ..fileio import check_output_dir
 
+    check_output_dir(args.out, "--out")
     overrides = list(args.set)
     if args.size:
         overrides += [f"width={args.size[0]}", f"height={args.size[1]}"]

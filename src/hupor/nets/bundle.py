@@ -18,7 +18,7 @@ from .. import __version__
 from ..codec.params import CodecConfig, CodecParams, DecodeParams
 from ..config import from_dict, to_dict
 from ..errors import HuporError
-from ..fileio import write_atomic
+from ..fileio import load_torch, write_atomic
 from ..skeleton import MPI15, Skeleton
 from .config import InputConfig, ModelConfig
 from .detector import Detector
@@ -166,12 +166,7 @@ def load_bundle(path, device: str | torch.device = "cpu") -> ModelBundle:
     path = Path(path)
     if not path.is_file():
         raise HuporError(f"{path}: no such model bundle")
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a corrupt file
-        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()] or [type(exc).__name__]
-        msg = next((ln for ln in lines if ln.startswith("WeightsUnpickler error")), lines[0])
-        raise HuporError(f"{path}: not a readable model bundle ({msg[:200]})") from None
+    data = load_torch(path, "model bundle")  # not torch / unsafe objects / corrupt: one clear line
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise HuporError(f"{path}: not a hupor model bundle (missing format tag)")
     if data.get("format_version") != FORMAT_VERSION:

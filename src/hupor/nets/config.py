@@ -168,10 +168,19 @@ class InputConfig:
     net_h: int = 512
 
     def __post_init__(self):
-        for name in ("net_w", "net_h"):
-            v = getattr(self, name)
-            if not (isinstance(v, int) and v > 0 and v % 32 == 0):
-                raise HuporError(f"input.{name}: must be a positive multiple of 32, got {v!r}")
+        check_input_size(self.net_w, self.net_h, "input.net_w", "input.net_h")
+
+
+MAX_INPUT_SIDE = 4096  # px per side of the network input (memory grows with its area)
+
+
+def check_input_size(w, h, w_name: str = "width", h_name: str = "height") -> None:
+    """The network input size: positive multiples of 32, at most :data:`MAX_INPUT_SIDE` per side."""
+    for name, v in ((w_name, w), (h_name, h)):
+        if not (isinstance(v, int) and not isinstance(v, bool) and v > 0 and v % 32 == 0):
+            raise HuporError(f"{name}: must be a positive multiple of 32, got {v!r}")
+        if v > MAX_INPUT_SIDE:
+            raise HuporError(f"{name}: {v} px is above the limit of {MAX_INPUT_SIDE} px per side")
 
 
 def load_model_config(name_or_path: str, overrides: list[str] | None = None

@@ -1,0 +1,76 @@
+"""Outputs: a path of the wrong kind is refused before any work; an unwritable folder is named."""
+
+import errno
+import os
+
+import pytest
+
+from hupor.errors import HuporError
+from hupor.fileio import check_output_dir, check_output_file, write_json_atomic
+
+
+@pytest.fixture
+def paths(tmp_path):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file.json").write_text("{}\n")
+    return tmp_path
+
+
+def test_output_file_commands(paths, fails):
+    folder, file = paths / "folder", paths / "file.json"
+    fails(["eval", "coco", "--pred", paths / "p", "--gt", paths / "g", "--json", folder],
+          f"--json {folder}: is a folder")
+    fails(["convert", "coco", paths / "src.json", "--out", folder], f"--out {folder}: is a folder")
+    fails(["train", "export", "--detector", paths / "d.pt", "--out", folder], f"--out {folder}: is a folder")
+    fails(["eval", "coco", "--pred", paths / "p", "--gt", paths / "g", "--json", file / "x.json"],
+          f"{file} is a file, not a folder")
+
+
+def test_output_dir_commands(paths, fails):
+    file = paths / "file.json"
+    fails(["synth", "--out", file, "--scenes", "1"], f"--out {file}: is a file, expected a folder")
+    fails(["demo", "--out", file, "--sample"], f"--out {file}: is a file")
+    fails(["predict", paths / "a.jpg", "--image-output", file], f"--image-output {file}: is a file")
+    fails(["train", "detector", "--out", file], f"--out {file}: is a file")
+    assert file.read_text() == "{}\n"  # untouched
+
+
+def test_checks_accept_good_paths(paths):
+    check_output_file(paths / "new" / "x.json", "--json")
+    check_output_file(paths / "file.json", "--json")  # replaced atomically later
+    check_output_dir(paths / "folder", "--out")
+    check_output_dir(paths / "new" / "deeper", "--out")
+
+
+@pytest.mark.parametrize("code, fragment", [
+    (errno.EACCES, "cannot write out.json there (Permission denied)"),
+    (errno.EROFS, "cannot write out.json there"),
+    (errno.ENOSPC, "out.json: not written, no space left in"),
+])
+@pytest.mark.parametrize("where", ["mkstemp", "write"])
+def test_unwritable_folder_named_not_temp_file(paths, monkeypatch, code, fragment, where):
+    """CI runs as root, so permissions and a full disk are injected."""
+    import tempfile
+
+    target = paths / "folder" / "out.json"
+    if where == "mkstemp":
+        def boom(*a, dir=None, **k):
+            raise OSError(code, os.strerror(code), os.path.join(dir, ".out.x1y2.json"))
+        monkeypatch.setattr(tempfile, "mkstemp", boom)
+    else:
+        def boom(self, *a, **k):
+            raise OSError(code, os.strerror(code), str(self))
+        monkeypatch.setattr("pathlib.Path.write_text", boom)
+    with pytest.raises(HuporError) as exc:
+        write_json_atomic(target, {"a": 1})
+    msg = str(exc.value)
+    assert fragment in msg and str(paths / "folder") in msg and ".out." not in msg
+    assert sorted(os.listdir(paths / "folder")) == []  # no temporary file left behind
+
+
+def test_verbose_shows_the_traceback(paths, capsys):
+    from hupor.cli.main import main
+
+    assert main(["-v", "synth", "--out", str(paths / "file.json"), "--scenes", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" in err and err.strip().splitlines()[-1].startswith("hupor synth: error: --out")

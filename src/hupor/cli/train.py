@@ -1,6 +1,6 @@
 """``hupor train``: train a stage, make RefineNet pairs, or export a model bundle.
 
-    hupor train detector --config cpu-tiny data.train=[synth/train.json] [--out DIR] [--resume]
+    hupor train detector --config cpu-tiny data.train=[synth/train.json] [--out DIR] [--resume | --overwrite]
     hupor train reasoner --config cpu-tiny [--bundle runs/detector/bundle.pt] [key=value ...]
     hupor train pairs    --config cpu-tiny --bundle B.pt --out pairs.npz [--records R.json ...]
     hupor train refiner  --config cpu-tiny data.pairs=[pairs.npz] --bundle B.pt
@@ -23,7 +23,10 @@ def register(subparsers) -> argparse.ArgumentParser:
         s.add_argument("--config", default="cpu-tiny", help="bundled config name or YAML path (default cpu-tiny)")
         s.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. train.detector.steps=100")
         s.add_argument("--out", help="run folder (default: train.log_dir/STAGE)")
-        s.add_argument("--resume", action="store_true", help="continue from OUT/checkpoints/last.ckpt")
+        s.add_argument("--resume", action="store_true", help="continue the run in OUT from its newest checkpoint "
+                       "(the config must match the run's; see docs/reliability.md)")
+        s.add_argument("--overwrite", action="store_true", help="replace the earlier run in a non-empty OUT "
+                       "(without --resume or --overwrite a non-empty OUT is refused)")
         s.add_argument("--bundle", help="base bundle: its other networks join this stage's in OUT/bundle.pt")
         s.add_argument("--init", help="start the network from these weights (STAGE.pt, .ckpt or bundle); "
                        "a new run, unlike --resume")
@@ -57,7 +60,8 @@ def _run_stage(args) -> int:
     from ..train.run import run_stage
 
     cfg = load_experiment(args.config, args.overrides)
-    res = run_stage(args.stage, cfg, args.out, resume=args.resume, base_bundle=args.bundle, init=args.init)
+    res = run_stage(args.stage, cfg, args.out, resume=args.resume, base_bundle=args.bundle, init=args.init,
+                    overwrite=args.overwrite)
     if res.weights is not None:
         print(f"{args.stage}: {res.global_step} steps; weights {res.weights}")
         shown = {k: round(v, 5) for k, v in sorted(res.metrics.items()) if "/" in k}
@@ -76,6 +80,9 @@ def _run_pairs(args) -> int:
 
     import torch
 
+    from ..fileio import check_output_file
+
+    check_output_file(args.out, "--out")
     torch.set_num_threads(max(1, args.threads))
     cfg = load_experiment(args.config, args.overrides)
     bundle = load_bundle(args.bundle)
@@ -93,9 +100,11 @@ def _run_pairs(args) -> int:
 
 def _run_export(args) -> int:
     from ..errors import HuporError
+    from ..fileio import check_output_file
+    from ..train.config import STAGES
     from ..train.export import export_bundle
 
-    from ..train.config import STAGES
+    check_output_file(args.out, "--out")
 
     parts = {k: getattr(args, k) for k in STAGES if getattr(args, k)}
     if not parts and not args.base:

@@ -18,7 +18,7 @@ import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from ..errors import HuporError
-from ..fileio import write_atomic
+from ..fileio import load_torch, write_atomic
 
 CHECKPOINT_KEY = "hupor"
 
@@ -36,13 +36,9 @@ class AtomicCheckpointIO(TorchCheckpointIO):
 def load_checkpoint(path, map_location="cpu") -> dict[str, Any]:
     """Load a training checkpoint (tensors and plain data only); a bad file raises HuporError."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise HuporError(f"checkpoint {path}: no such file")
-    try:
-        return torch.load(path, map_location=map_location or "cpu", weights_only=True)
-    except Exception as exc:  # corrupt, truncated or containing pickled objects
-        raise HuporError(f"checkpoint {path}: cannot be loaded as tensors and plain data "
-                         f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})") from None
+    return load_torch(path, "checkpoint", map_location)
 
 
 class LRSchedule:
@@ -91,17 +87,18 @@ def checkpoint_metadata(config_dict: dict, skeleton_dict: dict, stage: str) -> d
 
 
 def find_resume_checkpoint(ckpt_dir) -> Path | None:
-    """The checkpoint to resume from in ``ckpt_dir``: ``last.ckpt`` if present, else the one with the
-    highest step in its name (``step=123.ckpt``); None when the folder holds none."""
+    """The newest checkpoint in ``ckpt_dir`` (the one written last: ``last.ckpt``, Lightning's
+    ``last-v1.ckpt`` or ``step=N.ckpt``); ties go to the higher step and version in the name. None when
+    the folder holds none."""
     ckpt_dir = Path(ckpt_dir)
     if not ckpt_dir.is_dir():
         return None
-    last = ckpt_dir / "last.ckpt"
-    if last.is_file():
-        return last
-    best, best_step = None, -1
-    for p in ckpt_dir.glob("*.ckpt"):
-        m = re.search(r"step=(\d+)", p.name)
-        if m and int(m.group(1)) > best_step:
-            best, best_step = p, int(m.group(1))
-    return best
+
+    def key(p: Path):
+        step = re.search(r"step=(\d+)", p.name)
+        version = re.search(r"-v(\d+)\.ckpt$", p.name)
+        return (p.stat().st_mtime_ns, int(step.group(1)) if step else -1,
+                int(version.group(1)) if version else 0, p.name.startswith("last"))
+
+    found = [p for p in ckpt_dir.glob("*.ckpt") if p.is_file()]
+    return max(found, key=key) if found else None

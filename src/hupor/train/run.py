@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import yaml
 
 from ..config import to_dict
 from ..errors import HuporError
-from ..fileio import write_atomic, write_text_atomic
-from .checkpoint import AtomicCheckpointIO, checkpoint_metadata, find_resume_checkpoint
+from ..device import check_accelerator
+from ..fileio import check_output_dir, write_atomic
+from .checkpoint import AtomicCheckpointIO, checkpoint_metadata
 from .config import ExperimentConfig
 from .data import build_data
 from .modules import MODULES
+from .rundir import check_new_run, is_launch_rank_zero, prepare_new_run, resume_checkpoint, write_config
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +88,12 @@ def save_stage_weights(path, cfg: ExperimentConfig, stage: str, net: torch.nn.Mo
 
 def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = None, resume: bool = False,
               base_bundle: str | Path | None = None, callbacks=(), max_steps: int | None = None,
-              init: str | Path | None = None) -> RunResult:
+              init: str | Path | None = None, overwrite: bool = False) -> RunResult:
     """Train ``stage`` ("detector", "reasoner", "refiner") with ``cfg``.
 
-    ``resume``: continue from ``OUT/checkpoints/last.ckpt`` (step, optimiser, LR schedule, loops).
+    ``resume``: continue from the newest checkpoint in ``OUT/checkpoints`` (step, optimiser, LR
+    schedule, loops); the config must match the run's (:mod:`hupor.train.rundir`). Without it ``OUT``
+    must be empty, or ``overwrite`` empties it first. All checks run before anything is written.
     ``base_bundle``: a bundle whose other networks are combined with this stage's into ``OUT/bundle.pt``
     (the detector stage writes a detector-only bundle without one). ``max_steps`` overrides the
     stage's length (tests). ``init``: start this stage's network from the weights in a part file
@@ -101,14 +104,17 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
 
     if stage not in MODULES:
         raise HuporError(f"unknown training stage {stage!r}; stages: {', '.join(MODULES)}")
+    if resume and overwrite:
+        raise HuporError("--resume and --overwrite: give one (continue the run, or replace it)")
     out = Path(out_dir) if out_dir is not None else Path(cfg.train.log_dir) / stage
+    check_output_dir(out, "--out")
+    check_accelerator(cfg.train.accelerator)
     ckpt_path = None
     if resume:
-        ckpt_path = find_resume_checkpoint(out / "checkpoints")
-        if ckpt_path is None:
-            raise HuporError(f"--resume: no checkpoint in {out / 'checkpoints'}")
+        ckpt_path = resume_checkpoint(out, cfg)
         log.info("resuming from %s", ckpt_path)
-    out.mkdir(parents=True, exist_ok=True)
+    elif is_launch_rank_zero():  # ddp re-runs the command per rank: only the first checks the folder
+        check_new_run(out, overwrite)  # refuses, naming the folder, before any data is read
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
@@ -128,9 +134,12 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
             raise HuporError(f"--init {init}: its {stage} config differs from model.{stage}")
         module.net.load_state_dict(net.state_dict())
         log.info("%s initialised from %s", stage, init)
+    if not resume and is_launch_rank_zero():
+        prepare_new_run(out, overwrite)  # every check passed: only now is anything removed or written
+    out.mkdir(parents=True, exist_ok=True)
     trainer = build_trainer(cfg, stage, out, callbacks, max_steps, validate=data.val is not None)
     if trainer.is_global_zero:
-        write_text_atomic(out / "config.yaml", yaml.safe_dump(to_dict(cfg), sort_keys=False))
+        write_config(out, cfg)
     trainer.fit(module, datamodule=data, ckpt_path=str(ckpt_path) if ckpt_path else None, weights_only=True)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
     weights = bundle = None

@@ -36,12 +36,13 @@ def checkpoints(run: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def val_losses(run: Path) -> dict[int, float]:
+def val_losses(run: Path, key: str = "val/loss") -> dict[int, float]:
+    """Validation values ``key`` by step from a run's Lightning CSV logs."""
     out = {}
     for f in sorted(run.glob("logs/version_*/metrics.csv")):
         for row in csv.DictReader(open(f)):
-            if row.get("val/loss"):
-                out[int(row["step"])] = float(row["val/loss"])
+            if row.get(key):
+                out[int(row["step"])] = float(row[key])
     return out
 
 
@@ -61,6 +62,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=9200)
     ap.add_argument("--json", required=True)
     ap.add_argument("--png")
+    ap.add_argument("--reasoner-runs", nargs="*", type=Path, default=[],
+                    help="reasoner run folders whose validation occluded-joint error to plot too")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--decode", default="cpu-s2", help="take the decode: section from this experiment config")
     args = ap.parse_args()
@@ -87,13 +90,15 @@ def main() -> None:
                            "mpjpe_rel": res["matched"]["mpjpe_rel"]}
             print(f"step {step:5d} ({minutes:6.1f} min) {name}: " + ", ".join(row_cells(res)[:4]), flush=True)
         points.append(point)
+    reasoners = {str(r): {"occ_hm_err": val_losses(r, "val/occ_hm_err"),
+                          "occ_hm_err_copy": val_losses(r, "val/occ_hm_err_copy")} for r in args.reasoner_runs}
     write_json_atomic(args.json, {"run": str(args.run), "reasoner": args.reasoner, "spec": spec.__dict__,
-                                  "points": points})
+                                  "points": points, "reasoner_runs": reasoners})
     if args.png:
-        plot(points, args.png, f"{args.scenes} val scenes, seed {args.seed}")
+        plot(points, args.png, f"{args.scenes} val scenes, seed {args.seed}", reasoners)
 
 
-def plot(points: list[dict], png: str, title: str) -> None:
+def plot(points: list[dict], png: str, title: str, reasoners: dict | None = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,7 +106,7 @@ def plot(points: list[dict], png: str, title: str) -> None:
 
     from hupor.fileio import write_atomic
 
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, axes = plt.subplots(1, 4 if reasoners else 3, figsize=(17 if reasoners else 13, 3.8))
     x = [p["minutes"] for p in points]
     for name, style in (("detector only", "--"), ("+ reasoner", "-")):
         if name not in points[0]:
@@ -117,6 +122,13 @@ def plot(points: list[dict], png: str, title: str) -> None:
     axes[0].set(xlabel="detector training, minutes (1 thread)", ylabel="people found, %", title=title)
     axes[1].set(xlabel="detector training, minutes (1 thread)", ylabel="all-people PCK")
     axes[2].set(xlabel="detector training, minutes (1 thread)", ylabel="detector val loss")
+    for name, r in (reasoners or {}).items():
+        steps = sorted(r["occ_hm_err"])
+        axes[3].plot(steps, [r["occ_hm_err"][k] for k in steps], marker="o", label=f"{Path(name).name}")
+        axes[3].plot(steps, [r["occ_hm_err_copy"].get(k) for k in steps], ":", label=f"{Path(name).name}: copy input")
+    if reasoners:
+        axes[3].set(xlabel="reasoner steps (batch 4)", ylabel="val occluded-joint heatmap error")
+        axes[3].legend(fontsize=7)
     axes[0].legend(fontsize=8)
     axes[1].legend(fontsize=7)
     for a in axes:

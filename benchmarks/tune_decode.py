@@ -1,0 +1,51 @@
+"""Choose decoder settings on a validation seed: end-to-end rows for each value of one ``decode:`` key.
+
+    python benchmarks/tune_decode.py --bundle B --key peak_threshold --values 0.08 0.12 0.16 0.2 \\
+        --seed 9200 --scenes 40 [--rows "+ reasoner"]
+
+Prints one table per value (``hupor.bench.e2e``). Use a seed that the final benchmark does not use
+(the e2e default is 9100), then write the chosen value into the experiment's ``decode:`` section and
+re-export the bundle with ``hupor train export --decode CONFIG``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+
+import torch
+
+
+def main() -> None:
+    from hupor.bench.e2e import E2ESpec, format_table, render_scenes, run_row, e2e_rows
+    from hupor.config import from_dict, to_dict
+    from hupor.codec import DecodeParams
+    from hupor.nets import load_bundle
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bundle", required=True)
+    ap.add_argument("--key", required=True, help="a DecodeParams field, e.g. peak_threshold")
+    ap.add_argument("--values", nargs="+", type=float, required=True)
+    ap.add_argument("--seed", type=int, default=9200)
+    ap.add_argument("--scenes", type=int, default=40)
+    ap.add_argument("--rows", nargs="+", default=["+ reasoner"])
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    base = load_bundle(args.bundle)
+    spec = E2ESpec(seed=args.seed, scenes=args.scenes)
+    scenes = render_scenes(spec)
+    for v in args.values:
+        cfg = copy.deepcopy(base.config)
+        decode = to_dict(base.decode_params)
+        decode[args.key] = v
+        cfg["decode"] = to_dict(from_dict(DecodeParams, decode, "decode"))
+        bundle = copy.copy(base)
+        bundle.config = cfg
+        rows = {k: m for k, m in e2e_rows(bundle, oracle=False).items() if k in args.rows}
+        res = {k: run_row(m, scenes, spec.match_px) for k, m in rows.items()}
+        print(f"\n{args.key} = {v} ({spec.scenes} scenes, seed {spec.seed})")
+        print(format_table(res), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -103,14 +103,15 @@ class Predictor:
     (multiples of 32; default from the checkpoint); ``flip_test``: also run on the mirrored image and
     fuse (method §8.1); ``decode``: :class:`DecodeParams` (default: the bundle's ``decode:`` section;
     the output stride and label geometry come from its ``codec:`` section); ``visible_threshold`` /
-    ``visible_radius``: the joint-state rule.
+    ``visible_radius``: the joint-state rule; ``runtime``: what runs the networks, ``"torch"``,
+    ``"folded"`` (conv–BN folded) or ``"onnx"`` (ONNX Runtime, ``pip install "hupor[export]"``).
     """
 
     def __init__(self, checkpoint=None, device: str = "cpu", input_size: tuple[int, int] | None = None,
                  flip_test: bool = False, decode: DecodeParams | None = None,
-                 visible_threshold: float = 0.2, visible_radius: int = 1, method=None):
+                 visible_threshold: float = 0.2, visible_radius: int = 1, method=None, runtime: str = "torch"):
         if method is None:
-            method = _load_method(checkpoint, device, input_size, flip_test, decode)
+            method = _load_method(checkpoint, device, input_size, flip_test, decode, runtime)
         self.method = method
         self.skeleton = method.skeleton
         self.codec_params = method.codec_params
@@ -209,8 +210,8 @@ def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: s
         person_scores=person_scores.reshape(n)[keep])
 
 
-def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode):
-    """The method of a bundle file (default: the bundled model), on ``device``."""
+def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode, runtime: str = "torch"):
+    """The method of a bundle file (default: the bundled model), on ``device``, run by ``runtime``."""
     import torch
 
     from .methods import method_from_bundle
@@ -229,7 +230,7 @@ def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode):
     if net_w <= 0 or net_h <= 0 or net_w % 32 or net_h % 32:
         raise HuporError(f"input_size: width and height must be positive multiples of 32, got {input_size}")
     info = {"name": "default" if checkpoint is None else path.name, "checkpoint": str(path)}
-    return method_from_bundle(bundle, bundle.codec_params((net_w, net_h)), decode, flip_test, info)
+    return method_from_bundle(bundle, bundle.codec_params((net_w, net_h)), decode, flip_test, info, runtime)
 
 
 def _bundle_input_size(bundle) -> tuple[int, int]:

@@ -39,6 +39,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1,
                    help="CPU threads for torch (default 1: the small default model runs in tens of ms on one "
                         "thread, and extra threads can be many times slower on a busy CPU; raise it for big models)")
+    p.add_argument("--runtime", choices=("torch", "folded", "onnx"), default="torch",
+                   help="what runs the networks: torch (default), folded (conv-BN folded torch) or onnx "
+                        '(ONNX Runtime, exported in memory; needs pip install "hupor[export]")')
     p.set_defaults(func=run)
     return p
 
@@ -74,6 +77,10 @@ def run(args) -> int:
     if args.threads < 1:
         raise HuporError(f"--threads must be >= 1, got {args.threads}")
     torch.set_num_threads(args.threads)
+    if args.runtime == "onnx":
+        from ..methods.onnx_runtime import require
+
+        require("onnxruntime")  # a missing extra fails here, before any input is read
     if args.batch_size < 1:
         raise HuporError(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.max_frames is not None and args.max_frames < 1:
@@ -101,7 +108,7 @@ def run(args) -> int:
         return 1
     predictor = Predictor(args.checkpoint, device=args.device,
                           input_size=tuple(args.input_size) if args.input_size else None,
-                          flip_test=args.flip)
+                          flip_test=args.flip, runtime=args.runtime)
     out = _Outputs(args.json_output, args.image_output, args.plot3d)
     ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames)
     images = [s for s in sources if s.kind == "image"]

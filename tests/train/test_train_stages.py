@@ -122,3 +122,21 @@ def test_missing_data_is_a_clear_error(tmp_path, tiny):
         run_stage("refiner", cfg, tmp_path / "y")
     with pytest.raises(HuporError, match="no checkpoint"):
         run_stage("detector", cfg, tmp_path / "z", resume=True)
+
+
+def test_channels_last_training_matches_the_default_layout(tmp_path, tiny, tiny_records):
+    """train.channels_last only changes the memory layout: same losses up to float rounding."""
+    common = tiny + [f"data.train=[{tiny_records}]", "train.detector.steps=3", "train.detector.batch_size=2",
+                     "train.checkpoint_every=100", "data.augment.enabled=false"]
+    seen = []
+
+    class Layout(L.Callback):
+        def on_train_batch_start(self, trainer, module, batch, batch_idx):
+            w = module.detector.stem[0][0].weight
+            seen.append(w.is_contiguous(memory_format=torch.channels_last) and not w.is_contiguous())
+
+    run_stage("detector", load_experiment("cpu-tiny", common), tmp_path / "a", callbacks=[Layout()])
+    run_stage("detector", load_experiment("cpu-tiny", common + ["train.channels_last=true"]), tmp_path / "b",
+              callbacks=[Layout()])
+    assert seen == [False] * 3 + [True] * 3
+    np.testing.assert_allclose(train_losses(tmp_path / "b"), train_losses(tmp_path / "a"), rtol=1e-3)

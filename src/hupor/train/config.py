@@ -126,7 +126,9 @@ class TrainConfig:
     ``accelerator``/``devices``/``strategy``/``precision`` go to ``lightning.Trainer`` unchanged, so the
     same command runs on CPU (``cpu``, 1) or multi-GPU (``gpu``, 8, ``ddp``, ``16-mixed``).
     Checkpoints are written every ``checkpoint_every`` steps under the run folder (``log_dir/<stage>``
-    unless ``--out`` is given).
+    unless ``--out`` is given). ``channels_last``: convolutional networks and their inputs in the
+    channels-last memory layout (measured 1.2–1.4× faster detector training steps on this CPU,
+    docs/training.md; results equal up to float rounding).
     """
 
     accelerator: str = "cpu"
@@ -141,6 +143,7 @@ class TrainConfig:
     log_every: int = 10
     log_dir: str = "runs"
     progress_bar: bool = True
+    channels_last: bool = False
     detector: DetectorStageConfig = field(default_factory=DetectorStageConfig)
     reasoner: ReasonerStageConfig = field(default_factory=ReasonerStageConfig)
     refiner: RefinerStageConfig = field(default_factory=RefinerStageConfig)

@@ -53,6 +53,14 @@ class _StageModule(L.LightningModule):
             self.total_steps(), sc.warmup_steps, sc.warmup_factor, sc.decay, sc.step_every, sc.gamma))
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step", "frequency": 1}}
 
+    def on_fit_start(self) -> None:
+        if self.cfg.train.channels_last and self.stage != "refiner":
+            self.to(memory_format=torch.channels_last)
+
+    def layout(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` in the configured memory layout (``train.channels_last``)."""
+        return x.contiguous(memory_format=torch.channels_last) if self.cfg.train.channels_last else x
+
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint[CHECKPOINT_KEY] = checkpoint_metadata(to_dict(self.cfg), self.skeleton.to_dict(), self.stage)
 
@@ -78,7 +86,7 @@ class DetectorModule(_StageModule):
 
     def normalize(self, image: torch.Tensor) -> torch.Tensor:
         """uint8 BGR (B, 3, H, W) → normalised float (same as :func:`hupor.nets.preprocess`)."""
-        return (image.float() / 255.0 - self.mean) / self.std
+        return self.layout((image.float() / 255.0 - self.mean) / self.std)
 
     def _loss(self, batch: dict) -> dict:
         out = self.detector(self.normalize(batch["image"]))
@@ -119,20 +127,21 @@ class ReasonerModule(_StageModule):
 
     def _input(self, batch) -> torch.Tensor:
         if "input" in batch:
-            return batch["input"]
+            return self.layout(batch["input"])
         if self.frozen_detector is None:
             raise HuporError("reasoner batches hold images: attach a detector (hupor train reasoner --bundle B)")
         self.frozen_detector.eval()
         with torch.no_grad():
-            maps2d, z, _ = self.frozen_detector.infer((batch["image"].float() / 255.0 - self.mean) / self.std)
-        return det_to_maps57(maps2d, z)
+            x = self.layout((batch["image"].float() / 255.0 - self.mean) / self.std)
+            maps2d, z, _ = self.frozen_detector.infer(x)
+        return self.layout(det_to_maps57(maps2d, z))
 
     def omega(self) -> float:
         rc = self.cfg.model.reasoner
         return omega_extract(self.global_step, self.total_steps(), rc.omega_max, rc.omega_ramp_fraction)
 
     def training_step(self, batch, batch_idx):
-        teacher = batch["teacher"] if self.reasoner.has_teacher else None
+        teacher = self.layout(batch["teacher"]) if self.reasoner.has_teacher else None
         x = self._input(batch)
         out = self.reasoner(x, teacher)
         omega = self.omega()

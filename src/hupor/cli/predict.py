@@ -42,6 +42,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--runtime", choices=("torch", "folded", "onnx"), default="torch",
                    help="what runs the networks: torch (default), folded (conv-BN folded torch) or onnx "
                         '(ONNX Runtime, exported in memory; needs pip install "hupor[export]")')
+    p.add_argument("--no-prefetch", action="store_true",
+                   help="read each image / frame only when the network is free (default: a reader thread "
+                        "reads and decodes the next ones while the network runs)")
     p.set_defaults(func=run)
     return p
 
@@ -73,6 +76,7 @@ def run(args) -> int:
     from ..media import expand_inputs, load_intrinsics
     from ..nets.config import check_input_size
     from ..predictor import Predictor, resolve_intrinsics
+    from ..prefetch import Prefetch
 
     if args.threads < 1:
         raise HuporError(f"--threads must be >= 1, got {args.threads}")
@@ -110,13 +114,16 @@ def run(args) -> int:
                           input_size=tuple(args.input_size) if args.input_size else None,
                           flip_test=args.flip, runtime=args.runtime)
     out = _Outputs(args.json_output, args.image_output, args.plot3d)
-    ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames)
+    depth = 0 if args.no_prefetch else PREFETCH_DEPTH
+    ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames, depth)
     images = [s for s in sources if s.kind == "image"]
     streams = [s for s in sources if s.kind != "image"]
     done, people = 0, 0
-    for i in range(0, len(images), args.batch_size):
-        d, n = ctx.images(images[i:i + args.batch_size], errors)
-        done, people = done + d, people + n
+    batches = (_read_images(images[i:i + args.batch_size]) for i in range(0, len(images), args.batch_size))
+    with Prefetch(batches, depth) as read_batches:  # the next batch is read while the network runs
+        for batch in read_batches:
+            d, n = ctx.images(batch, errors)
+            done, people = done + d, people + n
     for src in streams:
         try:
             people += ctx.stream(src)
@@ -125,6 +132,23 @@ def run(args) -> int:
             errors.append((src.path, str(exc)))
     _report(done, people, errors)
     return 0 if done else 1
+
+
+PREFETCH_DEPTH = 2  # batches (images) or frames read ahead by the reader thread
+
+
+def _read_images(sources) -> list:
+    """``(source, image or None, HuporError or None)`` per source: a bad file is one input's error."""
+    from ..errors import HuporError
+    from ..media import read_image
+
+    out = []
+    for src in sources:
+        try:
+            out.append((src, read_image(src.path), None))
+        except HuporError as exc:
+            out.append((src, None, exc))
+    return out
 
 
 def _report(done: int, people: int, errors: list) -> None:
@@ -136,9 +160,10 @@ def _report(done: int, people: int, errors: list) -> None:
 
 
 class _Context:
-    def __init__(self, predictor, out: _Outputs, cam: dict, from_file: bool, batch: int, max_frames):
+    def __init__(self, predictor, out: _Outputs, cam: dict, from_file: bool, batch: int, max_frames,
+                 prefetch: int = 0):
         self.predictor, self.out, self.cam, self.from_file = predictor, out, cam, from_file
-        self.batch, self.max_frames = batch, max_frames
+        self.batch, self.max_frames, self.prefetch = batch, max_frames, prefetch
 
     def _predict(self, arrays, paths, frames=None):
         preds = self.predictor.predict_arrays(arrays, paths=paths, frames=frames, **self.cam)
@@ -150,19 +175,19 @@ class _Context:
     def _json(self, pred) -> dict:
         return pred.to_json(self.predictor.skeleton, self.predictor.model_info)
 
-    def images(self, sources, errors) -> tuple[int, int]:
+    def images(self, read, errors) -> tuple[int, int]:
+        """One batch ``read`` by :func:`_read_images` → outputs; failures appended to ``errors``."""
         from ..errors import HuporError
-        from ..media import read_image
         from ..schema import write_poses
         from ..viz.overlay import save_overlay
         from ..viz.plot3d import save_plot_3d
 
         loaded = []
-        for src in sources:
-            try:
-                loaded.append((src, read_image(src.path)))
-            except HuporError as exc:
+        for src, img, exc in read:
+            if exc is not None:
                 errors.append((src.path, str(exc)))
+            else:
+                loaded.append((src, img))
         if not loaded:
             return 0, 0
         try:
@@ -196,6 +221,7 @@ class _Context:
 
         from ..fileio import write_atomic
         from ..media import iter_video, iter_webcam, video_info
+        from ..prefetch import Prefetch
         from ..schema import intrinsics_json, video_json, write_poses
 
         base = self.out.base(src.name)
@@ -215,12 +241,13 @@ class _Context:
             batch = []
             bar = tqdm(total=total or None, desc=src.name, unit="frame", file=sys.stderr)
             try:
-                for idx, img in _interruptible(frames, src.kind == "webcam"):
-                    batch.append((idx, img))
-                    if len(batch) >= self.batch:
-                        writer = self._flush(batch, src, state, writer, writer_path, fps)
-                        bar.update(len(batch))
-                        batch = []
+                with Prefetch(frames, self.prefetch * self.batch) as read_frames:
+                    for idx, img in _interruptible(read_frames, src.kind == "webcam"):
+                        batch.append((idx, img))
+                        if len(batch) >= self.batch:
+                            writer = self._flush(batch, src, state, writer, writer_path, fps)
+                            bar.update(len(batch))
+                            batch = []
                 if batch:
                     writer = self._flush(batch, src, state, writer, writer_path, fps)
                     bar.update(len(batch))

@@ -48,6 +48,8 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--test-scenes", type=int, default=200)
     ap.add_argument("--detector", default="", help="model bundle for the end-to-end rows (b)")
+    ap.add_argument("--root-confidence", choices=("detector", "reasoner"), default=None,
+                    help="part (b): override the bundle's decode.root_confidence (default: the bundle's)")
     ap.add_argument("--only", choices=["a", "b"], default=None)
     ap.add_argument("--rows", nargs="+", default=None, metavar="KEY",
                     help="part (a) subset: reasoner keys (hg dsed-1234 dsed-4 dsed-14 dsed-234) and/or "
@@ -174,13 +176,15 @@ def main() -> int:
         ds_b = split_scenes(spec_b, "test", motion=motion)
         recs_b = [ds_b[i] for i in range(len(ds_b))]
         results["test_stats_b"] = split_stats(recs_b)
-        scenes_b = prepare_scenes(spec_b, recs_b)
-        codec_b = spec_b.codec()
+        # every row through the method seam (hupor.methods.HuporMethod via Predictor), as hupor predict
+        from hupor.bench.e2e import bundle_variant, predict_scenes
+
         images = [render_scene(spec_b.test_scene, spec_b.test_seed, i, motion=motion)[0] for i in range(len(recs_b))]
-        maps, rd = runners.detector_outputs(bundle, images)
+        scenes_b = list(zip(images, recs_b))
         kw = dict(recs=recs_b, match_px=spec_b.match_px)
         mine = (spec_b.net_w, spec_b.net_h) == (spec.net_w, spec.net_h)  # part (a)'s reasoners fit
-        score("b/det", runners.predict(scenes_b, codec_b, maps=maps, root_depth=rd), **kw)
+        gate = {} if args.root_confidence is None else {"root_confidence": args.root_confidence}
+        score("b/det", predict_scenes(bundle_variant(bundle, None, None, **gate), scenes_b)[0], **kw)
         candidates = []
         if bundle.reasoner is not None:
             candidates.append(("bundle-reasoner", bundle.reasoner))
@@ -189,14 +193,12 @@ def main() -> int:
                 if (out / f"{key}-s{seed}" / "reasoner.pt").is_file():
                     candidates.append((f"{key}/s{seed}", reasoner(key, seed)))
         for name, net in candidates:
-            score(f"b/{name}", runners.predict(scenes_b, codec_b, net, maps=maps, root_depth=rd), **kw)
-        base = bundle.reasoner if bundle.reasoner is not None else None
+            score(f"b/{name}", predict_scenes(bundle_variant(bundle, net, None, **gate), scenes_b)[0], **kw)
         for rule in ("pelvis", "weighted", "cascade"):
-            score(f"b/root-{rule}", runners.predict(scenes_b, codec_b, base, maps=maps, root_depth=rd,
-                                                    params=DecodeParams(root_rule=rule)), **kw)
+            score(f"b/root-{rule}", predict_scenes(bundle_variant(bundle, refiner=None, root_rule=rule, **gate),
+                                                   scenes_b)[0], **kw)
         if bundle.refiner is not None:
-            score("b/bundle-refiner", runners.predict(scenes_b, codec_b, base, refiner=bundle.refiner, maps=maps,
-                                                      root_depth=rd), **kw)
+            score("b/bundle-refiner", predict_scenes(bundle_variant(bundle, **gate), scenes_b)[0], **kw)
     print(f"done in {time.time() - t0:.0f} s; results in {res_path}")
     return 0
 

@@ -61,7 +61,7 @@ def render_scenes(spec: E2ESpec, motion=None) -> list:
 
 def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True) -> dict:
     """Row name → method: the bundle's network combinations, then the oracle rows."""
-    from ..methods import HuporMethod, OracleMethod
+    from ..methods import OracleMethod
 
     rows = {}
     variants = [("detector only", None, None)]
@@ -72,7 +72,7 @@ def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True) -> dict:
     elif bundle.refiner is not None:
         variants.append(("+ RefineNet", None, bundle.refiner))
     for name, rea, ref in variants:
-        rows[name] = HuporMethod(dataclasses.replace(bundle, reasoner=rea, refiner=ref))
+        rows[name] = bundle_variant(bundle, rea, ref)
     cp = bundle.codec_params()
     if oracle:
         rows["oracle"] = OracleMethod(cp, bundle.skeleton, decode=bundle.decode_params)
@@ -82,21 +82,38 @@ def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True) -> dict:
     return rows
 
 
-def run_row(method, scenes: list, match_px: float) -> dict:
-    """Predict every scene with ``method`` through ``Predictor`` and score it."""
+def predict_scenes(method, scenes: list) -> tuple[list, list[float], list[float]]:
+    """``method`` through ``Predictor`` on ``[(image_bgr, record)]`` (intrinsics and ground truth
+    passed): ``(predictions as (joints_2d, joints_3d) pairs, network ms, decode ms)`` per scene."""
     from ..predictor import Predictor
 
     pred = Predictor(method=method)
     preds, net_ms, dec_ms = [], [], []
-    t0 = time.perf_counter()
     for img, rec in scenes:
         p = pred.predict_arrays([img], K=rec.intrinsics, records=[rec])[0]
         preds.append((p.joints_2d, p.joints_3d))
         net_ms.append(p.timings_ms["network"])
         dec_ms.append(p.timings_ms["decode"])
+    return preds, net_ms, dec_ms
+
+
+def run_row(method, scenes: list, match_px: float) -> dict:
+    """Predict every scene with ``method`` through ``Predictor`` and score it."""
+    t0 = time.perf_counter()
+    preds, net_ms, dec_ms = predict_scenes(method, scenes)
     scores = evaluate_predictions([rec for _, rec in scenes], preds, match_px)
     return {"all": scores["all"], "matched": scores["matched"], "network_ms": float(np.median(net_ms)),
             "decode_ms": float(np.median(dec_ms)), "wall_s": time.perf_counter() - t0}
+
+
+def bundle_variant(bundle, reasoner="keep", refiner="keep", **decode):
+    """A :class:`HuporMethod` of ``bundle`` with its reasoner / refiner replaced (``None`` = without)
+    and ``decode`` fields overriding the bundle's ``decode:`` section."""
+    from ..methods import HuporMethod
+
+    b = dataclasses.replace(bundle, reasoner=bundle.reasoner if reasoner == "keep" else reasoner,
+                            refiner=bundle.refiner if refiner == "keep" else refiner)
+    return HuporMethod(b, decode=dataclasses.replace(bundle.decode_params, **decode) if decode else None)
 
 
 COLUMNS = ("found / annotated", "all PCK_rel", "all PCK_abs", "all PCK_occ", "matched PCK_rel",

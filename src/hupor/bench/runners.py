@@ -18,7 +18,7 @@ from ..codec import Codec, DecodeParams
 from ..config import from_dict
 from ..data.synth import SceneConfig
 from ..errors import HuporError
-from ..nets import DSED, RefineNet, det_to_maps57, preprocess, refine_features
+from ..nets import DSED, RefineNet, refine_features
 from ..train.config import ExperimentConfig, load_experiment
 from .definition import BenchSpec, PreparedScene
 
@@ -131,16 +131,3 @@ def train_refiner(kind: str, pairs_path: str | Path, out_dir: str | Path, run_se
                                        f"train.seed={run_seed}", f"train.threads={threads}",
                                        "train.progress_bar=false", "train.keep_checkpoints=1"])
     return _train_or_load("refiner", cfg, out_dir, RefineNet(cfg.model.refiner))
-
-
-def detector_outputs(bundle, images: Sequence[np.ndarray], batch: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """The bundle's detector on letterboxed BGR images (already the network size): maps57 (N, J+3P,
-    h, w) and root depth (N, T, h, w), raw codec scale."""
-    maps, rds = [], []
-    with torch.inference_mode():
-        for i in range(0, len(images), batch):
-            x = preprocess(np.stack(images[i:i + batch]))
-            m2, z, rd = bundle.detector.infer(x)
-            maps.append(det_to_maps57(m2, z).numpy())
-            rds.append(rd.numpy())
-    return np.concatenate(maps), np.concatenate(rds)

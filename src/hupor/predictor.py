@@ -104,18 +104,22 @@ class Predictor:
     fuse (method §8.1); ``decode``: :class:`DecodeParams` (default: the bundle's ``decode:`` section;
     the output stride and label geometry come from its ``codec:`` section); ``visible_threshold`` /
     ``visible_radius``: the joint-state rule; ``runtime``: what runs the networks, ``"torch"``,
-    ``"folded"`` (conv–BN folded) or ``"onnx"`` (ONNX Runtime, ``pip install "hupor[export]"``).
+    ``"folded"`` (conv–BN folded) or ``"onnx"`` (ONNX Runtime, ``pip install "hupor[export]"``);
+    ``stages``: extra post-stages run after the method's own, in order (e.g. ``methods.track.Tracker``,
+    ``methods.smooth.Smoother``; kept in ``extra_stages``, which may be replaced between videos).
     """
 
     def __init__(self, checkpoint=None, device: str = "cpu", input_size: tuple[int, int] | None = None,
                  flip_test: bool = False, decode: DecodeParams | None = None,
-                 visible_threshold: float = 0.2, visible_radius: int = 1, method=None, runtime: str = "torch"):
+                 visible_threshold: float = 0.2, visible_radius: int = 1, method=None, runtime: str = "torch",
+                 stages=None):
         if method is None:
             method = _load_method(checkpoint, device, input_size, flip_test, decode, runtime)
         self.method = method
         self.skeleton = method.skeleton
         self.codec_params = method.codec_params
         self.stages = method.stages(visible_threshold, visible_radius)
+        self.extra_stages = list(stages or [])
         p = self.codec_params
         self.model_info = {**method.info, "input_size": [p.net_w, p.net_h]}
         self.model_info.setdefault("name", method.name)
@@ -140,9 +144,10 @@ class Predictor:
 
     def predict_arrays(self, images: list[np.ndarray], paths=None, frames=None, K=None,
                        fx: float | None = None, fov_degrees: float | None = None,
-                       records=None) -> list[Prediction]:
+                       records=None, fps: float | None = None) -> list[Prediction]:
         """Batch prediction on uint8 (H, W, 3) BGR arrays (already normalised, e.g. by media.read_image).
-        ``records``: ground truth per image, for methods that read it (the oracle)."""
+        ``records``: ground truth per image, for methods that read it (the oracle); ``frames`` /
+        ``fps``: video frame indices and rate, passed to the stages (``StageContext``)."""
         n = len(images)
         for i, im in enumerate(images):
             if not (isinstance(im, np.ndarray) and im.dtype == np.uint8 and im.ndim == 3 and im.shape[2] == 3):
@@ -159,10 +164,10 @@ class Predictor:
         out = []
         for i in range(n):
             if not self._warm:  # the first decode pays one-off costs (imports, caches): not decode time
-                self._postprocess_raw(raws[i], boxes[i], *intr[i])
+                self._postprocess_raw(raws[i], boxes[i], *intr[i], extra=False)  # stateful stages: once
                 self._warm = True
             t2 = time.perf_counter()
-            pred = self._postprocess_raw(raws[i], boxes[i], *intr[i])
+            pred = self._postprocess_raw(raws[i], boxes[i], *intr[i], frame=frames[i], fps=fps)
             pred.path, pred.frame = paths[i], frames[i]
             pred.timings_ms = {"network": net_ms, "decode": 1000.0 * (time.perf_counter() - t2)}
             out.append(pred)
@@ -178,11 +183,13 @@ class Predictor:
         raw = {"maps57": maps57, "root_depth": root_depth, "det_heat": det_heat}
         return self._postprocess_raw(raw, letterbox, intrinsics, source)
 
-    def _postprocess_raw(self, raw: dict, letterbox: Letterbox, intrinsics: Intrinsics, source: str) -> Prediction:
+    def _postprocess_raw(self, raw: dict, letterbox: Letterbox, intrinsics: Intrinsics, source: str,
+                         frame: int | None = None, fps: float | None = None, extra: bool = True) -> Prediction:
         from .methods import StageContext, run_stages
 
         poses = self.method.decode(raw, letterbox, intrinsics)
-        poses = run_stages(poses, self.stages, StageContext(raw, letterbox, intrinsics))
+        stages = self.stages + self.extra_stages if extra else self.stages
+        poses = run_stages(poses, stages, StageContext(raw, letterbox, intrinsics, frame, fps))
         return to_prediction(poses, letterbox, intrinsics, source)
 
 
@@ -195,6 +202,7 @@ def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: s
     joints_3d = np.array(poses.joints_3d, dtype=np.float64).reshape(n, j, 3)
     root_mm = np.asarray(poses.root_depth_mm, dtype=np.float64).reshape(n)
     keep = np.isfinite(root_mm) & (root_mm > 0)  # a person behind the camera is not physical
+    track = None if poses.track_id is None else np.asarray(poses.track_id, np.int64).reshape(n)[keep]
     if not keep.all():
         log.debug("dropping %d people with non-positive root depth", int((~keep).sum()))
     scores = np.clip(np.nan_to_num(np.asarray(poses.scores, dtype=np.float64).reshape(n, j)), 0, 1)
@@ -207,7 +215,7 @@ def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: s
         path=None, width=letterbox.image_w, height=letterbox.image_h, intrinsics=intrinsics,
         intrinsics_source=source, joints_2d=joints_2d[keep], joints_3d=joints_3d[keep],
         joint_scores=scores[keep], joint_state=np.asarray(state, np.int8)[keep], root_depth_mm=root_mm[keep],
-        person_scores=person_scores.reshape(n)[keep])
+        person_scores=person_scores.reshape(n)[keep], track_ids=track)
 
 
 def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode, runtime: str = "torch"):

@@ -7,7 +7,7 @@ Full description with an example: ``docs/output-format.md``. In short, one image
      "intrinsics": {"fx", "fy", "cx", "cy": px, "source": "K"|"fx"|"fov"|"file"|"default"},
      "skeleton": {"name": "mpi15", "joints": [15 names], "limbs": [[a, b], ...]},
      "units": {...}, "model": {"name": ..., ...},
-     "persons": [{"id": int, "score": float, "root_depth_mm": float,
+     "persons": [{"id": int, "score": float, "root_depth_mm": float, ("track_id": int|null,)
                   "joints_2d_px": [[x, y] | null] * J, "joint_scores": [float] * J,
                   "joints_3d_mm": [[X, Y, Z] | null] * J,
                   "joint_state": ["visible" | "occluded_inferred" | "missing"] * J}]}
@@ -16,7 +16,8 @@ A video holds ``{"format": "hupor-poses-video", "version": 1, "video": {"path", 
 "fps", "num_frames"}, "intrinsics": ..., "frames": [one-image objects, image.frame set]}``.
 
 A joint is ``null`` in both ``joints_2d_px`` and ``joints_3d_mm`` exactly when its state is
-``"missing"``. :func:`validate_poses` checks all of this and raises :class:`HuporError` naming the field.
+``"missing"``. ``track_id`` (optional, videos predicted with ``--track``): the person's identity,
+persistent across frames (``null``: not tracked in this frame). :func:`validate_poses` checks all of this and raises :class:`HuporError` naming the field.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Prediction:
     joint_scores:  (N, J) float64 in [0, 1] (0 where missing).
     joint_state:   (N, J) int8 indices into :data:`JOINT_STATES`.
     root_depth_mm: (N,) pelvis depth in mm.  person_scores: (N,) in [0, 1].
+    track_ids:     (N,) int64 persistent ids from a tracker (-1: untracked) or None (no tracking).
     timings_ms:    wall time per stage (``network``, ``decode``, ...), not written to JSON.
     """
 
@@ -77,6 +79,7 @@ class Prediction:
     person_scores: np.ndarray
     frame: int | None = None
     timings_ms: dict = field(default_factory=dict)
+    track_ids: np.ndarray | None = None
 
     @property
     def num_persons(self) -> int:
@@ -100,6 +103,9 @@ class Prediction:
                 "joints_3d_mm": _points(self.joints_3d[p], state),
                 "joint_state": [JOINT_STATES[s] for s in state],
             })
+            if self.track_ids is not None:
+                tid = int(self.track_ids[p])
+                persons[-1]["track_id"] = tid if tid >= 0 else None
         return {
             "format": FORMAT, "version": VERSION,
             "image": {"path": self.path, "width": int(self.width), "height": int(self.height),
@@ -227,6 +233,9 @@ def _validate_person(person, nj, where):
     if not isinstance(person, dict):
         raise HuporError(f"{where}: expected an object")
     _get(person, "id", where, int)
+    tid = person.get("track_id")
+    if tid is not None and (isinstance(tid, bool) or not isinstance(tid, int) or tid < 0):
+        raise HuporError(f"{where}.track_id: expected a non-negative integer or null, got {tid!r}")
     score = _finite(_get(person, "score", where, (int, float)), f"{where}.score")
     if not 0 <= score <= 1:
         raise HuporError(f"{where}.score: must be in [0, 1], got {score}")

@@ -3,7 +3,8 @@
 Outputs per input ``NAME`` (the file name with its extension): ``NAME.json`` (``hupor-poses``, or
 ``hupor-poses-video`` for a video/webcam) in ``--json-output``; ``NAME.overlay.jpg`` (images) or
 ``NAME.overlay.avi`` (videos, MJPG) in ``--image-output``; ``NAME.3d.png`` with ``--plot3d`` (images
-only). All files are written atomically. The exit code is non-zero only when no input could be
+only). With ``--track`` (``--smooth``) people in videos carry a persistent ``track_id`` (and are
+smoothed per track; docs/video.md). All files are written atomically. The exit code is non-zero only when no input could be
 processed; otherwise failures are listed per file.
 """
 
@@ -45,6 +46,10 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--no-prefetch", action="store_true",
                    help="read each image / frame only when the network is free (default: a reader thread "
                         "reads and decodes the next ones while the network runs)")
+    p.add_argument("--track", action="store_true",
+                   help="videos: give each person a track_id that persists across frames (docs/video.md)")
+    p.add_argument("--smooth", action="store_true",
+                   help="videos: One-Euro smoothing per track of 2D, 3D joints and root depth (implies --track)")
     p.set_defaults(func=run)
     return p
 
@@ -116,6 +121,7 @@ def run(args) -> int:
     out = _Outputs(args.json_output, args.image_output, args.plot3d)
     depth = 0 if args.no_prefetch else PREFETCH_DEPTH
     ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames, depth)
+    ctx.track, ctx.smooth = args.track or args.smooth, args.smooth
     images = [s for s in sources if s.kind == "image"]
     streams = [s for s in sources if s.kind != "image"]
     done, people = 0, 0
@@ -160,13 +166,20 @@ def _report(done: int, people: int, errors: list) -> None:
 
 
 class _Context:
+    track = smooth = False  # --track / --smooth: fresh Tracker / Smoother stages per video
+
+    def video_stages(self) -> list:
+        from ..methods import Smoother, Tracker
+
+        return ([Tracker()] if self.track else []) + ([Smoother()] if self.smooth else [])
+
     def __init__(self, predictor, out: _Outputs, cam: dict, from_file: bool, batch: int, max_frames,
                  prefetch: int = 0):
         self.predictor, self.out, self.cam, self.from_file = predictor, out, cam, from_file
         self.batch, self.max_frames, self.prefetch = batch, max_frames, prefetch
 
-    def _predict(self, arrays, paths, frames=None):
-        preds = self.predictor.predict_arrays(arrays, paths=paths, frames=frames, **self.cam)
+    def _predict(self, arrays, paths, frames=None, fps=None):
+        preds = self.predictor.predict_arrays(arrays, paths=paths, frames=frames, fps=fps, **self.cam)
         if self.from_file:
             for p in preds:
                 p.intrinsics_source = "file"
@@ -225,6 +238,7 @@ class _Context:
         from ..schema import intrinsics_json, video_json, write_poses
 
         base = self.out.base(src.name)
+        self.predictor.extra_stages = self.video_stages()  # tracks start afresh in every video
         if src.kind == "video":
             info = video_info(src.path)
             frames = iter_video(src.path, self.max_frames)
@@ -274,7 +288,7 @@ class _Context:
         from ..errors import HuporError
         from ..viz.overlay import draw_overlay
 
-        preds = self._predict([im for _, im in batch], [src.path] * len(batch), [i for i, _ in batch])
+        preds = self._predict([im for _, im in batch], [src.path] * len(batch), [i for i, _ in batch], fps)
         for (idx, img), pred in zip(batch, preds):
             state["size"] = (img.shape[1], img.shape[0])
             state["intr"] = (pred.intrinsics, pred.intrinsics_source)

@@ -25,6 +25,7 @@ class Poses:
     # set by the post-stages (hupor.methods.stages), None before them:
     filled: np.ndarray | None = field(default=None)  # (N, J) bool: supplied by RefineNet, not decoded
     state: np.ndarray | None = field(default=None)  # (N, J) int8 indices into schema.JOINT_STATES
+    track_id: np.ndarray | None = field(default=None)  # (N,) int64 persistent id (methods.track); -1: none
 
     def __len__(self) -> int:
         return int(self.joints_net.shape[0])

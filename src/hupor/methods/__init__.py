@@ -1,4 +1,5 @@
-"""Pose-estimation methods behind one seam (``base.py``): the HUPOR chain and the oracle.
+"""Pose-estimation methods behind one seam (``base.py``): the HUPOR chain and the oracle; post-stages
+(``stages.py``; video: ``track.Tracker``, ``smooth.Smoother``).
 
 ``METHODS`` maps the ``method`` name that a model bundle stores to the class that runs it (bundles
 written before the field existed are ``"hupor"``). A new method is a module here with a class that
@@ -13,6 +14,8 @@ from .base import Method, Stage, StageContext, run_stages
 from .hupor import HuporMethod
 from .oracle import OracleMethod
 from .stages import JointStateStage, RefineStage, joint_states
+from .smooth import OneEuro, Smoother
+from .track import Tracker
 
 #: method name (as stored in a bundle) → class with ``__init__(bundle, codec_params, decode, flip_test, info,
 #: runtime)``
@@ -32,4 +35,5 @@ def method_from_bundle(bundle, codec_params=None, decode=None, flip_test: bool =
 
 
 __all__ = ["METHODS", "Method", "Stage", "StageContext", "run_stages", "HuporMethod", "OracleMethod",
-           "RefineStage", "JointStateStage", "joint_states", "method_from_bundle"]
+           "RefineStage", "JointStateStage", "joint_states", "method_from_bundle", "Tracker", "Smoother",
+           "OneEuro"]

@@ -13,8 +13,9 @@ image's raw output into :class:`~hupor.codec.Poses` (the one per-image container
         def stages(self, visible_threshold, visible_radius) -> list[Stage]
 
 A **stage** is ``__call__(poses, context) -> poses`` (:class:`StageContext` carries the image's raw
-output, letterbox and intrinsics): RefineNet re-projection and joint states today (``stages.py``),
-tracking and smoothing later. ``records`` (ground truth) are read only by methods that need them
+output, letterbox and intrinsics, and for videos the frame index and frame rate): RefineNet
+re-projection and joint states (``stages.py``), tracking (``track.py``) and smoothing (``smooth.py``);
+stateful stages keep their state in the stage object and offer ``reset()``. ``records`` (ground truth) are read only by methods that need them
 (the oracle); others ignore them.
 """
 
@@ -33,11 +34,14 @@ from ..skeleton import Skeleton
 @dataclass
 class StageContext:
     """What a post-stage may read about one image: the method's ``raw`` output, the ``letterbox``
-    (original image → network input) and the ``intrinsics`` (px of the original image)."""
+    (original image → network input), the ``intrinsics`` (px of the original image) and, for a
+    video, the ``frame`` index and the frame rate ``fps`` (Hz; None or 0 when unknown)."""
 
     raw: dict
     letterbox: Letterbox
     intrinsics: Intrinsics
+    frame: int | None = None
+    fps: float | None = None
 
 
 @runtime_checkable

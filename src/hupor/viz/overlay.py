@@ -3,7 +3,8 @@
 Drawing convention (legend in docs/predict.md): per person one colour; ``visible`` joints are filled
 discs, ``occluded_inferred`` joints hollow rings; a limb is a solid line when both ends are visible,
 dashed when either end was inferred, and not drawn when either end is ``missing``. Each person gets a
-label ``#id Z.Zm`` (root depth in metres) above the head.
+label ``#id Z.Zm`` (root depth in metres) above the head; with track ids (``--track``) the label is
+``T<track id>`` and the colour follows the track, so a person keeps the same colour across frames.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ def draw_overlay(image_bgr: np.ndarray, pred: Prediction, skeleton: Skeleton = M
     h, w = img.shape[:2]
     t = max(1, int(round(min(h, w) / 320)))
     r = max(2, 2 * t)
+    tracks = pred.track_ids
     for p in range(pred.num_persons):
-        color = PALETTE[p % len(PALETTE)]
+        tid = -1 if tracks is None else int(tracks[p])
+        color = PALETTE[(tid if tid >= 0 else p) % len(PALETTE)]
         state = pred.joint_state[p]
         pts = pred.joints_2d[p]
         for a, b in skeleton.limbs:
@@ -71,7 +74,8 @@ def draw_overlay(image_bgr: np.ndarray, pred: Prediction, skeleton: Skeleton = M
             if shown.any():
                 x = float(np.min(pts[shown, 0]))
                 y = float(np.min(pts[shown, 1])) - 2 * r
-                text = f"#{p} {pred.root_depth_mm[p] / 1000:.1f}m"
+                name = f"#{p}" if tracks is None else (f"T{tid}" if tid >= 0 else "T?")
+                text = f"{name} {pred.root_depth_mm[p] / 1000:.1f}m"
                 scale = 0.35 * t + 0.1
                 org = (int(np.clip(x, 0, w - 1)), int(np.clip(y, 10 * scale + 2, h - 1)))
                 cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), t + 2, cv2.LINE_AA)

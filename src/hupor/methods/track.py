@@ -8,7 +8,9 @@ Per frame (``StageContext.frame``; frames counted by the stage when it is None):
 2. cost between track ``t`` and person ``p``: ``mean_j |x̂_tj − x_pj| / size + depth_weight · |Ẑ_t −
    Z_p| / 1000``: the mean 2D distance over the joints both have, divided by the person's size (the
    larger of the two 2D box diagonals, at least ``min_size_px``), plus the root-depth gap in metres
-   times ``depth_weight``; pairs above ``max_cost`` (or with no common joint) are not allowed;
+   times ``depth_weight`` (default 0.1: estimated root depths of occluded people can be metres off,
+   so depth mostly breaks ties between people at one image place); pairs above ``max_cost`` (or
+   with no common joint) are not allowed;
 3. Hungarian assignment (``scipy.optimize.linear_sum_assignment``) on that cost;
 4. matched tracks take the person's joints (joints it misses keep the prediction), unmatched people
    with at least ``min_joints`` 2D joints start a new track (a new id, counting up from 0), tracks
@@ -60,7 +62,7 @@ class Tracker:
     unseen; ``max_cost``: gate of the assignment cost; ``depth_weight``: cost per metre of root-depth
     gap; ``velocity_smoothing`` in (0, 1]: weight of the newest displacement in the velocity."""
 
-    def __init__(self, max_age: int = 30, max_cost: float = 1.0, depth_weight: float = 0.5,
+    def __init__(self, max_age: int = 30, max_cost: float = 1.0, depth_weight: float = 0.1,
                  velocity_smoothing: float = 0.5, min_joints: int = 2, min_size_px: float = 20.0):
         if max_age < 0 or not max_cost > 0 or depth_weight < 0 or not 0 < velocity_smoothing <= 1:
             raise HuporError("Tracker: need max_age >= 0, max_cost > 0, depth_weight >= 0, "

@@ -1,6 +1,8 @@
 """``hupor export``: model and pose exports.
 
     hupor export onnx [--bundle B] --out model.onnx [--input-size W H]
+    hupor export bvh PRED.json --track N --out person.bvh
+    hupor export csv PRED.json --out poses.csv
 
 ``onnx``: the bundle's detector + reasoner as one ONNX graph (conv–BN folded, dynamic batch, fixed
 input size: the bundle's unless ``--input-size``): input ``image`` (B, 3, H, W) normalised
@@ -8,6 +10,10 @@ input size: the bundle's unless ``--input-size``): input ``image`` (B, 3, H, W) 
 ``root_depth`` (B, 7, H/stride, W/stride), raw codec scale: what ``HuporMethod.forward`` returns
 before flip fusion. Needs the export extra: ``pip install "hupor[export]"``. (Training
 checkpoints → bundles stay under ``hupor train export``.)
+
+``bvh``: one track of a video prediction (``hupor predict clip.mp4 --track``) as BVH: MPI15 rooted at
+the pelvis, cm, y up, offsets from the track's median bone lengths, the video's frame rate. ``csv``:
+one row per frame, person and joint. Details: ``hupor.export_motion``, docs/video.md.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import argparse
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("export", help="export a model (onnx: detector + reasoner as one ONNX graph)",
+    p = subparsers.add_parser("export", help="export a model (onnx) or poses (bvh, csv)",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="export_command", metavar="FORMAT", required=True)
     s = sub.add_parser("onnx", help="detector + reasoner of a bundle as one ONNX graph (dynamic batch)")
@@ -27,7 +33,30 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--check", action="store_true",
                    help="also run the file with onnxruntime and compare with torch on a random input")
     s.set_defaults(func=_run_onnx)
+    b = sub.add_parser("bvh", help="one track of a video prediction as BVH (MPI15 rooted at the pelvis, cm)")
+    b.add_argument("prediction", metavar="PRED.json", help="hupor-poses-video file (predict --track)")
+    b.add_argument("--track", type=int, required=True, help="track_id to export")
+    b.add_argument("--out", required=True, help="output .bvh file (written atomically)")
+    b.set_defaults(func=_run_motion)
+    c = sub.add_parser("csv", help="a prediction as CSV: one row per frame, person (track) and joint")
+    c.add_argument("prediction", metavar="PRED.json", help="hupor-poses or hupor-poses-video file")
+    c.add_argument("--out", required=True, help="output .csv file (written atomically)")
+    c.set_defaults(func=_run_motion)
     return p
+
+
+def _run_motion(args) -> int:
+    from ..export_motion import write_bvh, write_csv
+    from ..schema import read_poses
+
+    poses = read_poses(args.prediction)
+    if args.export_command == "bvh":
+        write_bvh(args.out, poses, args.track)
+        print(f"{args.out}: track {args.track} of {args.prediction}")
+    else:
+        write_csv(args.out, poses)
+        print(f"{args.out}: {args.prediction} as CSV")
+    return 0
 
 
 def _run_onnx(args) -> int:

@@ -104,8 +104,8 @@ def test_predictor_stages_give_track_ids_in_the_video_json():
     from hupor.data.synth import SceneConfig, load_motion_library
     from hupor.data.synth.sequence import Sequence
 
-    seq = Sequence(SceneConfig(width=256, height=160), load_motion_library(), seed=1, frames=40, people=3)  # crossing near frame 20
-    recs = [seq.record(f) for f in range(4)]
+    seq = Sequence(SceneConfig(width=256, height=160), load_motion_library(), seed=1, frames=40, people=3)
+    recs = [seq.record(f) for f in range(4)]  # the first frames: people apart (they cross near frame 20)
     oracle = OracleMethod(CodecParams(net_w=256, net_h=160, stride=2), root="perfect")
     pred = Predictor(method=oracle, stages=[Tracker()])
     images = [np.zeros((160, 256, 3), np.uint8)] * 4

@@ -29,11 +29,11 @@ if [[ $PART == all || $PART == reasoner ]]; then
 fi
 if [[ $PART == all || $PART == reasoner-det ]]; then
   # the reasoner fine-tuned on the (frozen) detector's own maps (method §13: the reasoning module
-  # trained on the detection module's outputs), from detector checkpoint step 2400 so that it runs
+  # trained on the detection module's outputs), from detector checkpoint step 2100 so that it runs
   # beside the detector's last steps
-  while [[ ! -f "$OUT/detector/checkpoints/step=2400.ckpt" ]]; do sleep 30; done
-  $HUPOR train export --detector "$OUT/detector/checkpoints/step=2400.ckpt" --decode cpu-s2 --out "$OUT/det-2400.pt"
-  $HUPOR train reasoner --config cpu-s2 --out "$OUT/reasoner-det" --bundle "$OUT/det-2400.pt" \
+  while [[ ! -f "$OUT/detector/checkpoints/step=2100.ckpt" ]]; do sleep 30; done
+  $HUPOR train export --detector "$OUT/detector/checkpoints/step=2100.ckpt" --decode cpu-s2 --out "$OUT/det-2100.pt"
+  $HUPOR train reasoner --config cpu-s2 --out "$OUT/reasoner-det" --bundle "$OUT/det-2100.pt" \
     --init "$OUT/reasoner/reasoner.pt" data.reasoner_source=detector "${DATA[@]}" \
     train.reasoner.steps=1200 train.reasoner.lr=1e-3 train.reasoner.warmup_steps=20 train.checkpoint_every=400
 fi

@@ -29,6 +29,8 @@ def _train_rate(stage: str, cfg, steps: int, batch: int) -> tuple[float, float]:
     data = build_data(stage, cfg)
     ds = data.groups[0]
     module = MODULES[stage](cfg)
+    if cfg.train.channels_last:
+        module.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(module.parameters(), lr=1e-4)
     loss_fn = module._loss if stage == "detector" else None
 
@@ -41,7 +43,7 @@ def _train_rate(stage: str, cfg, steps: int, batch: int) -> tuple[float, float]:
         if loss_fn is not None:
             loss = loss_fn(batch_)["total"]
         else:
-            out = module.reasoner(batch_["input"], batch_["teacher"])
+            out = module.reasoner(module.layout(batch_["input"]), module.layout(batch_["teacher"]))
             from hupor.nets import dsed_loss
 
             loss = dsed_loss(out, batch_["all"], batch_["occ"], batch_["valid"], 0.5, cfg.model.reasoner,
@@ -81,6 +83,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=1, help="torch threads for the training figures")
     ap.add_argument("--paper-threads", type=int, default=2, help="torch threads for the paper forward")
     ap.add_argument("--steps", type=int, default=6)
+    ap.add_argument("--channels-last", action="store_true", help="train.channels_last=true")
     ap.add_argument("--skip-paper", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -91,11 +94,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ann = generate(Path(tmp) / "synth", scenes=32, seed=0,
                        config=SceneConfig(width=256, height=160, max_people=4))
-        cfg = load_experiment(args.config, [f"data.train=[{ann}]"])
+        cfg = load_experiment(args.config, [f"data.train=[{ann}]", f"train.channels_last={args.channels_last}"])
         det_ips, det_data = _train_rate("detector", cfg, args.steps, cfg.train.detector.batch_size)
     rea_sps, rea_data = _train_rate("reasoner", cfg, args.steps, cfg.train.reasoner.batch_size)
     name, cp = args.config, cfg.codec_params
-    print(f"torch {torch.__version__}, {args.threads} threads, {name}: {cp.net_w}x{cp.net_h}, stride {cp.stride}")
+    print(f"torch {torch.__version__}, {args.threads} threads, {name}: {cp.net_w}x{cp.net_h}, stride {cp.stride}, "
+          f"channels_last {cfg.train.channels_last}")
     print(f"detector training ({name}, batch {cfg.train.detector.batch_size}): {det_ips:.2f} images/s "
           f"({100 * det_data:.0f} % in the data path)")
     print(f"reasoner training ({name}, batch {cfg.train.reasoner.batch_size}): {rea_sps:.2f} samples/s "

@@ -66,6 +66,8 @@ def main() -> None:
                     help="reasoner run folders whose validation occluded-joint error to plot too")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--decode", default="cpu-s2", help="take the decode: section from this experiment config")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the points already in --json (same spec) and score only the new checkpoints")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     spec = E2ESpec(seed=args.seed, scenes=args.scenes)
@@ -75,7 +77,16 @@ def main() -> None:
     t0 = (args.run / "config.yaml").stat().st_mtime
     losses = val_losses(args.run)
     points = []
+    if args.resume and Path(args.json).is_file():
+        import json
+
+        old = json.loads(Path(args.json).read_text())
+        if old.get("spec") == spec.__dict__:
+            points = old["points"]
+    done = {p["step"] for p in points}
     for step, path in checkpoints(args.run):
+        if step in done:
+            continue
         config, det = load_part(path, "detector")
         minutes = (path.stat().st_mtime - t0) / 60.0
         vloss = losses.get(step, losses.get(step - 1))  # Lightning logs validation at step N - 1
@@ -90,6 +101,7 @@ def main() -> None:
                            "mpjpe_rel": res["matched"]["mpjpe_rel"]}
             print(f"step {step:5d} ({minutes:6.1f} min) {name}: " + ", ".join(row_cells(res)[:4]), flush=True)
         points.append(point)
+    points.sort(key=lambda p: p["step"])
     reasoners = {str(r): {"occ_hm_err": val_losses(r, "val/occ_hm_err"),
                           "occ_hm_err_copy": val_losses(r, "val/occ_hm_err_copy")} for r in args.reasoner_runs}
     write_json_atomic(args.json, {"run": str(args.run), "reasoner": args.reasoner, "spec": spec.__dict__,

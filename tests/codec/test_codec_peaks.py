@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from hupor.codec.paf import limb_depths, pair_scores
 from hupor.codec.peaks import find_peaks
@@ -79,3 +80,20 @@ def test_window_mean_at_the_border_and_inside():
         rr, cc = np.mgrid[r0:r1, c0:c1]
         np.testing.assert_allclose(xy, ((win * cc).sum() / win.sum(), (win * rr).sum() / win.sum()),
                                    atol=1e-9)
+
+
+@pytest.mark.parametrize("radius", [0, 1, 2])
+def test_window_max_equals_maximum_filter_at_the_points(radius):
+    from scipy.ndimage import maximum_filter
+
+    from hupor.codec.grid import window_max
+
+    rng = np.random.default_rng(radius)
+    maps = rng.normal(size=(5, 9, 11)).astype(np.float32)  # negative values: the border's 0 counts
+    ch = rng.integers(0, 5, size=(40, 3))
+    row = rng.integers(0, 9, size=(40, 3))
+    col = rng.integers(0, 11, size=(40, 3))
+    row[:5], col[5:10] = 0, 10  # borders
+    k = 2 * radius + 1
+    want = maximum_filter(maps, size=(1, k, k), mode="constant", cval=0.0)[ch, row, col]
+    np.testing.assert_array_equal(window_max(maps, ch, row, col, radius), want)

@@ -9,7 +9,7 @@ import numpy as np
 from ..camera import Intrinsics, Letterbox
 from ..errors import HuporError, require_finite
 from ..skeleton import Skeleton
-from .grid import nearest_pixel, out_to_net
+from .grid import nearest_pixel, out_to_net, window_max
 from .group import group_people
 from .paf import candidate_pairs, limb_depths, pair_scores
 from .params import CodecParams, DecodeParams
@@ -96,13 +96,13 @@ def decode_maps(skeleton: Skeleton, cparams: CodecParams, maps57, root_depth, le
 def torso_confidence(det_heat: np.ndarray, torso, xy_out: np.ndarray) -> np.ndarray:
     """(N, T) detector confidence of each person's torso joints: the max of ``det_heat`` (J, h, w) in
     [0, 1] over the 3×3 output pixels around the pixel holding the joint (as the joint-state rule)."""
-    from scipy.ndimage import maximum_filter
-
+    _, h, w = det_heat.shape
     tj = np.asarray(torso)
-    pooled = maximum_filter(np.asarray(det_heat[tj], np.float32), size=(1, 3, 3), mode="constant", cval=0.0)
-    n = xy_out.shape[0]
-    ch = np.broadcast_to(np.arange(len(tj)), (n, len(tj)))
-    return _sample(pooled, ch, np.nan_to_num(xy_out[:, tj]))
+    xy = np.nan_to_num(xy_out[:, tj])
+    col = np.clip(nearest_pixel(xy[..., 0]), 0, w - 1)
+    row = np.clip(nearest_pixel(xy[..., 1]), 0, h - 1)
+    heat = np.asarray(det_heat, np.float32)
+    return window_max(heat, np.broadcast_to(tj, row.shape), row, col, 1).astype(np.float64)
 
 
 def lift_people(skeleton: Skeleton, cparams: CodecParams, maps: np.ndarray, rd: np.ndarray, pk: Peaks,

@@ -27,3 +27,17 @@ def out_to_net(u, stride: int):
 def nearest_pixel(u) -> np.ndarray:
     """Index of the output pixel containing output coordinate ``u`` (int64, not clipped)."""
     return np.floor(np.asarray(u, dtype=np.float64) + 0.5).astype(np.int64)
+
+
+def window_max(maps: np.ndarray, ch: np.ndarray, row: np.ndarray, col: np.ndarray, radius: int) -> np.ndarray:
+    """Max of ``maps`` (C, h, w) over the (2·radius+1)² output pixels centred on pixel (row, col) of
+    channel ``ch`` (integer arrays of one shape, row/col inside the map); pixels outside the map count
+    as 0. Equals ``scipy.ndimage.maximum_filter(maps, (1, k, k), mode="constant", cval=0)`` read at those
+    pixels, for a few points instead of the whole map."""
+    _, h, w = maps.shape
+    d = np.arange(-radius, radius + 1)
+    rr = np.asarray(row)[..., None, None] + d[:, None]
+    cc = np.asarray(col)[..., None, None] + d[None, :]
+    inside = (rr >= 0) & (rr < h) & (cc >= 0) & (cc < w)
+    vals = maps[np.asarray(ch)[..., None, None], np.clip(rr, 0, h - 1), np.clip(cc, 0, w - 1)]
+    return np.where(inside, vals, np.zeros((), maps.dtype)).max(axis=(-2, -1))

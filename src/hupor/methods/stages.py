@@ -29,9 +29,7 @@ def joint_states(det_heat: np.ndarray, joints_net: np.ndarray, detected: np.ndar
     ``(2·radius+1)²`` window centred on the output pixel that holds the joint (``hupor.codec.grid``:
     pixel ``c`` is centred at ``x_net = stride·c + (stride − 1)/2``).
     """
-    from scipy.ndimage import maximum_filter
-
-    from ..codec.grid import nearest_pixel, net_to_out
+    from ..codec.grid import nearest_pixel, net_to_out, window_max
 
     heat = np.asarray(det_heat, dtype=np.float32)
     xy = np.asarray(joints_net, dtype=np.float64)
@@ -40,11 +38,10 @@ def joint_states(det_heat: np.ndarray, joints_net: np.ndarray, detected: np.ndar
     if heat.ndim != 3 or heat.shape[0] != j:
         raise HuporError(f"joint_states: det_heat must be ({j}, h, w), got {heat.shape}")
     h, w = heat.shape[1:]
-    pooled = maximum_filter(heat, size=(1, 2 * radius + 1, 2 * radius + 1), mode="constant", cval=0.0)
     px = nearest_pixel(net_to_out(np.where(np.isfinite(xy), xy, 0.0), stride))
     col = np.clip(px[..., 0], 0, w - 1)
     row = np.clip(px[..., 1], 0, h - 1)
-    evidence = pooled[np.broadcast_to(np.arange(j), (n, j)), row, col] >= threshold
+    evidence = window_max(heat, np.broadcast_to(np.arange(j), (n, j)), row, col, radius) >= threshold
     state = np.full((n, j), MISSING, dtype=np.int8)
     state[np.asarray(filled, dtype=bool)] = OCCLUDED_INFERRED
     state[det] = OCCLUDED_INFERRED

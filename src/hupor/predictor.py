@@ -103,7 +103,7 @@ class Predictor:
     (multiples of 32; default from the checkpoint); ``flip_test``: also run on the mirrored image and
     fuse (method §8.1); ``decode``: :class:`DecodeParams` (default: the bundle's ``decode:`` section;
     the output stride and label geometry come from its ``codec:`` section); ``visible_threshold`` /
-    ``visible_radius``: the joint-state rule; ``runtime``: what runs the networks, ``"torch"``,
+    ``visible_radius``: the joint-state rule (default threshold: the decoder's ``peak_threshold``); ``runtime``: what runs the networks, ``"torch"``,
     ``"folded"`` (conv–BN folded) or ``"onnx"`` (ONNX Runtime, ``pip install "hupor[export]"``);
     ``stages``: extra post-stages run after the method's own, in order (e.g. ``methods.track.Tracker``,
     ``methods.smooth.Smoother``; kept in ``extra_stages``, which may be replaced between videos).
@@ -111,13 +111,15 @@ class Predictor:
 
     def __init__(self, checkpoint=None, device: str = "cpu", input_size: tuple[int, int] | None = None,
                  flip_test: bool = False, decode: DecodeParams | None = None,
-                 visible_threshold: float = 0.2, visible_radius: int = 1, method=None, runtime: str = "torch",
+                 visible_threshold: float | None = None, visible_radius: int = 1, method=None, runtime: str = "torch",
                  stages=None):
         if method is None:
             method = _load_method(checkpoint, device, input_size, flip_test, decode, runtime)
         self.method = method
         self.skeleton = method.skeleton
         self.codec_params = method.codec_params
+        if visible_threshold is None:  # the decoder's own peak threshold (0.2 unless the bundle says)
+            visible_threshold = getattr(getattr(method, "decode_params", None), "peak_threshold", 0.2)
         self.stages = method.stages(visible_threshold, visible_radius)
         self.extra_stages = list(stages or [])
         p = self.codec_params

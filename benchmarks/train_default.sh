@@ -36,7 +36,7 @@ if [[ $PART == all || $PART == reasoner-det ]]; then
   $HUPOR train reasoner --config cpu-s2 --out "$OUT/reasoner-det" --bundle "$OUT/det-2100.pt" \
     --init "$OUT/reasoner/reasoner.pt" data.reasoner_source=detector "${DATA[@]}" \
     train.reasoner.steps=1200 train.reasoner.lr=1e-3 train.reasoner.warmup_steps=20 train.checkpoint_every=400 \
-    train.channels_last=true
+    train.channels_last=true train.progress_bar=false
 fi
 if [[ ${DET:-} ]]; then wait "$DET"; fi
 if [[ $PART == all || $PART == refiner ]]; then

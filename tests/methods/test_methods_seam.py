@@ -26,8 +26,12 @@ def test_legacy_bundle_predicts_bit_identical_to_before_the_seam(flip):
     pred = Predictor(LEGACY, flip_test=flip, decode=DecodeParams(root_confidence="reasoner"))
     assert pred.model_info["method"] == "hupor" and pred.codec_params.stride == 4
     out = pred(img, K=rec.intrinsics.K)
-    for name in ("joints_2d", "joints_3d", "joint_state", "joint_scores", "root_depth_mm", "person_scores"):
-        np.testing.assert_array_equal(getattr(out, name), before[f"flip{int(flip)}_{name}"], err_msg=name)
+    # bit-identical on the machine that recorded it; a CPU with other SIMD kernels may round the
+    # convolutions differently in the last bits, so floats get a tolerance far below a pixel / mm
+    np.testing.assert_array_equal(out.joint_state, before[f"flip{int(flip)}_joint_state"])
+    for name in ("joints_2d", "joints_3d", "joint_scores", "root_depth_mm", "person_scores"):
+        np.testing.assert_allclose(getattr(out, name), before[f"flip{int(flip)}_{name}"], rtol=1e-6, atol=1e-4,
+                                   err_msg=name)
 
 
 def test_legacy_bundle_defaults_to_method_hupor_and_stride_4():

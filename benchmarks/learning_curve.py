@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import re
 from pathlib import Path
 
@@ -47,9 +46,8 @@ def val_losses(run: Path, key: str = "val/loss") -> dict[int, float]:
 
 
 def main() -> None:
-    from hupor.bench.e2e import E2ESpec, render_scenes, row_cells, run_row
+    from hupor.bench.e2e import E2ESpec, bundle_variant, render_scenes, row_cells, run_row
     from hupor.fileio import write_json_atomic
-    from hupor.methods import HuporMethod
     from hupor.nets import ModelBundle
     from hupor.config import to_dict
     from hupor.train.config import load_experiment
@@ -94,7 +92,7 @@ def main() -> None:
         bundle = ModelBundle({**config, "decode": decode}, det.skeleton, det, reasoner)
         rows = {"detector only": None} | ({"+ reasoner": reasoner} if reasoner is not None else {})
         for name, rea in rows.items():
-            res = run_row(HuporMethod(dataclasses.replace(bundle, reasoner=rea)), scenes, spec.match_px)
+            res = run_row(bundle_variant(bundle, rea, None), scenes, spec.match_px)
             a = res["all"]
             point[name] = {"found": a["matched"], "annotated": a["instances"], "pck_rel": a["pck_rel"],
                            "pck_abs": a["pck_abs"], "pck_occ": a["pck_occ"],

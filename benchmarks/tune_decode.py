@@ -11,15 +11,12 @@ re-export the bundle with ``hupor train export --decode CONFIG``.
 from __future__ import annotations
 
 import argparse
-import copy
 
 import torch
 
 
 def main() -> None:
-    from hupor.bench.e2e import E2ESpec, format_table, render_scenes, run_row, e2e_rows
-    from hupor.config import from_dict, to_dict
-    from hupor.codec import DecodeParams
+    from hupor.bench.e2e import E2ESpec, e2e_rows, format_table, render_scenes, run_row
     from hupor.nets import load_bundle
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -31,17 +28,11 @@ def main() -> None:
     ap.add_argument("--rows", nargs="+", default=["+ reasoner"])
     args = ap.parse_args()
     torch.set_num_threads(1)
-    base = load_bundle(args.bundle)
+    bundle = load_bundle(args.bundle)
     spec = E2ESpec(seed=args.seed, scenes=args.scenes)
     scenes = render_scenes(spec)
     for v in args.values:
-        cfg = copy.deepcopy(base.config)
-        decode = to_dict(base.decode_params)
-        decode[args.key] = v
-        cfg["decode"] = to_dict(from_dict(DecodeParams, decode, "decode"))
-        bundle = copy.copy(base)
-        bundle.config = cfg
-        rows = {k: m for k, m in e2e_rows(bundle, oracle=False).items() if k in args.rows}
+        rows = {k: m for k, m in e2e_rows(bundle, oracle=False, **{args.key: v}).items() if k in args.rows}
         res = {k: run_row(m, scenes, spec.match_px) for k, m in rows.items()}
         print(f"\n{args.key} = {v} ({spec.scenes} scenes, seed {spec.seed})")
         print(format_table(res), flush=True)

@@ -18,6 +18,7 @@ PCK_occ, matched PCK_rel / PCK_abs / MPJPE_rel (mm), median network and decode m
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ import numpy as np
 
 from ..errors import HuporError
 from .evaluate import evaluate_predictions
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,9 @@ def render_scenes(spec: E2ESpec, motion=None) -> list:
     return [render_scene(cfg, spec.seed, i, motion) for i in range(spec.scenes)]
 
 
-def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True) -> dict:
-    """Row name → method: the bundle's network combinations, then the oracle rows."""
+def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True, **decode) -> dict:
+    """Row name → method: the bundle's network combinations, then the oracle rows; ``decode`` fields
+    override the bundle's ``decode:`` section in every row."""
     from ..methods import OracleMethod
 
     rows = {}
@@ -72,13 +76,13 @@ def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True) -> dict:
     elif bundle.refiner is not None:
         variants.append(("+ RefineNet", None, bundle.refiner))
     for name, rea, ref in variants:
-        rows[name] = bundle_variant(bundle, rea, ref)
+        rows[name] = bundle_variant(bundle, rea, ref, **decode)
     cp = bundle.codec_params()
+    params = dataclasses.replace(bundle.decode_params, **decode)
     if oracle:
-        rows["oracle"] = OracleMethod(cp, bundle.skeleton, decode=bundle.decode_params)
+        rows["oracle"] = OracleMethod(cp, bundle.skeleton, decode=params)
         if perfect_root:
-            rows["oracle, perfect root"] = OracleMethod(cp, bundle.skeleton, root="perfect",
-                                                        decode=bundle.decode_params)
+            rows["oracle, perfect root"] = OracleMethod(cp, bundle.skeleton, root="perfect", decode=params)
     return rows
 
 
@@ -139,8 +143,10 @@ def format_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def run_e2e(bundle, spec: E2ESpec, rows: list[str] | None = None, oracle: bool = True, log=print) -> dict:
-    """Render, predict every row, score. ``rows``: a subset of the row names (default all)."""
+def run_e2e(bundle, spec: E2ESpec, rows: list[str] | None = None, oracle: bool = True, log=None) -> dict:
+    """Render, predict every row, score. ``rows``: a subset of the row names (default all); ``log``:
+    progress callback (default: this module's logger at INFO)."""
+    log = log or _log.info
     table = e2e_rows(bundle, oracle=oracle)
     if rows:
         unknown = sorted(set(rows) - set(table))

@@ -82,9 +82,9 @@ def export_bundle(out_path, parts: dict, base_bundle=None, decode=None) -> Path:
     stride = bundle_codec_config(config).stride
     for stage, net in nets.items():
         config["model"][stage] = copy.deepcopy(configs[stage]["model"][stage])
-        if stage != "refiner" and bundle_codec_config(configs[stage]).stride != stride:
-            raise HuporError(f"the {stage} was trained at output stride {bundle_codec_config(configs[stage]).stride}, "
-                             f"the detector at {stride}")
+        trained = bundle_codec_config(configs[stage]).stride
+        if stage != "refiner" and trained != stride:
+            raise HuporError(f"the {stage} was trained at output stride {trained}, the detector at {stride}")
         if net.skeleton != skeleton:
             raise HuporError(f"the {stage} uses skeleton {net.skeleton.name}, the detector {skeleton.name}")
     return save_bundle(out_path, config, nets["detector"], nets.get("reasoner"), nets.get("refiner"))

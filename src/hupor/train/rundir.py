@@ -31,7 +31,8 @@ RESUME_FREE_KEYS = ("train.threads", "train.progress_bar", "train.log_every", "t
 def is_launch_rank_zero() -> bool:
     """False in the processes a distributed launcher starts besides the first (Lightning's ``ddp``
     re-runs the command with ``LOCAL_RANK`` set; torchrun and SLURM set ``RANK`` / ``SLURM_PROCID``):
-    only the first process checks and empties the run folder."""
+    only the first process checks and empties the run folder. Reading the environment is deliberate:
+    these variables are the launcher's process identity, not configuration (which stays typed)."""
     for key in ("RANK", "SLURM_PROCID", "LOCAL_RANK", "NODE_RANK"):
         value = os.environ.get(key, "0").strip() or "0"
         if value.isdigit() and int(value) != 0:

@@ -130,3 +130,27 @@ def test_group_people_bone_prior_and_depth_order():
     assert a[0, 0] == neck10  # near person takes the 10 px neck
     assert a[1, 0] >= 0 and a[1, 0] != neck10  # far person gets the other one
     assert (a[:, 1] == -1).all()  # no head-top candidates
+
+
+def test_group_people_heat_weight_prefers_the_strong_peak():
+    # one person; two neck candidates that the PAF scores alike (a weak peak halfway along the limb
+    # scores a little higher): the official rule (heat_weight 0) takes the weak one, a heat weight
+    # takes the strong peak
+    j = MPI15.num_joints
+    xy = np.array([[10.5, 20.5], [10.5, 10.5], [10.5, 15.5]])  # pelvis; strong neck; weak mid-limb peak
+    channel = np.array([2, 0, 0])
+    counts = np.bincount(channel, minlength=j)
+    pk = Peaks(np.array([0, 0, 2]), xy[[1, 2, 0]], np.array([0.9, 0.1, 0.9]),
+               np.concatenate([[0], np.cumsum(counts)]))
+    limbs = np.asarray(MPI15.limbs)
+    limb, ia, ib, off = candidate_pairs(pk, limbs)
+    score = np.full(len(limb), -1.0)
+    neck_pairs = np.flatnonzero(limb == 1)
+    for p in neck_pairs:
+        neck = ia[p] if pk.channel[ia[p]] == 0 else ib[p]
+        score[p] = 0.7 if neck == 0 else 0.75  # the weak candidate (row 1) looks a bit better
+    length = np.hypot(*(pk.xy[ib] - pk.xy[ia]).T)
+    pel = np.array([pk.start[2]])
+    z = np.array([48.37 / (4 * 10.0)])
+    assert group_people(pk, score, length, off, pel, z, MPI15, 4)[0, 0] == 1
+    assert group_people(pk, score, length, off, pel, z, MPI15, 4, heat_weight=1.0)[0, 0] == 0

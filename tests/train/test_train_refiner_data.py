@@ -26,6 +26,11 @@ def test_pairs_from_ground_truth_maps(tmp_path, tiny_records):
     np.testing.assert_allclose(pairs.target[:, MPI15.root], 0.0)
     # the decoded root-relative 3D is close to the ground truth (cm)
     assert pairs.stats["mpjpe_cm_unrefined"] < 10.0
+    # the matched ground truth travels with the pairs (what hupor.lift.calibrate measures on)
+    assert pairs.gt_net.shape == (n_people, 15, 2) and pairs.visibility.shape == (n_people, 15)
+    uv_root = pairs.features[:, MPI15.root, :2]
+    np.testing.assert_allclose(uv_root, pairs.gt_net[:, MPI15.root], atol=1.5)
+    np.testing.assert_allclose(pairs.gt_root_cm[:, 2], pairs.features[:, MPI15.root, 4], rtol=0.05)
     path = save_pairs(tmp_path / "p.npz", pairs)
     f, t = load_pairs([path])
     np.testing.assert_array_equal(f, pairs.features)

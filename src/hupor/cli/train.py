@@ -3,7 +3,9 @@
     hupor train detector --config cpu-tiny data.train=[synth/train.json] [--out DIR] [--resume | --overwrite]
     hupor train reasoner --config cpu-tiny [--bundle runs/detector/bundle.pt] [key=value ...]
     hupor train pairs    --config cpu-tiny --bundle B.pt --out pairs.npz [--records R.json ...]
-    hupor train refiner  --config cpu-tiny data.pairs=[pairs.npz] --bundle B.pt
+    hupor train synth-pairs --config cpu-tiny --calibrate pairs.npz --scenes 20000 --out synth.npz
+    hupor train synth-pairs --config lift-coco --noise coco --scenes 20000 --out lift.npz
+    hupor train refiner  --config cpu-tiny data.pairs=[pairs.npz] [data.mix_pairs=[synth.npz]] --bundle B.pt
     hupor train export   --detector D --reasoner R --refiner F --out model.pt
 """
 
@@ -43,6 +45,20 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=0, help="use at most this many images (0 = all)")
     s.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     s.set_defaults(func=_run_pairs)
+    s = sub.add_parser("synth-pairs", help="synthetic RefineNet pairs: mocap skeletons through a noise model "
+                       "measured on real pairs (hupor.lift)")
+    s.add_argument("--config", default="cpu-tiny", help="network input size and scene settings (data.synth.options)")
+    s.add_argument("overrides", nargs="*", metavar="key=value")
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument("--calibrate", help="real pairs (.npz of 'hupor train pairs') to measure the noise on")
+    src.add_argument("--noise", help="a noise model instead: 'coco' (a COCO 2D detector, for hupor lift) or a "
+                     ".noise.json file")
+    s.add_argument("--scenes", type=int, default=20000, help="skeleton scenes to draw (default 20000)")
+    s.add_argument("--seed", type=int, default=0, help="scene and noise seed (default 0)")
+    s.add_argument("--flat-z", action="store_true", help="no relative depth: every joint at the root depth "
+                   "(pairs for a 2D-only lifter)")
+    s.add_argument("--out", required=True, help="output .npz (the fitted noise model goes to OUT.noise.json)")
+    s.set_defaults(func=_run_synth_pairs)
     s = sub.add_parser("export", help="combine stage weights / checkpoints / bundles into one bundle")
     s.add_argument("--detector", help="detector part (OUT/detector.pt, a .ckpt or a bundle)")
     s.add_argument("--reasoner", help="reasoner part")
@@ -51,6 +67,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output bundle path")
     s.add_argument("--decode", metavar="CONFIG", help="take the bundle's decode: section (decoder settings, "
                    "root-depth offsets) from this experiment config (bundled name or YAML path)")
+    s.add_argument("--method", choices=("hupor", "lift"), default="hupor",
+                   help="lift: a refiner alone, the model of 'hupor lift' (default hupor)")
     s.set_defaults(func=_run_export)
     return p
 
@@ -98,6 +116,46 @@ def _run_pairs(args) -> int:
     return 0
 
 
+def _run_synth_pairs(args) -> int:
+    import numpy as np
+
+    from ..config import from_dict
+    from ..data.synth import SceneConfig, SkeletonScenes
+    from ..errors import HuporError
+    from ..fileio import check_output_file, require_regular_file, write_json_atomic
+    from ..lift import calibrate, load_noise, synthetic_pairs
+    from ..skeleton import get_skeleton
+    from ..train.config import load_experiment
+    from ..train.refiner_data import save_pairs
+
+    check_output_file(args.out, "--out")
+    if args.scenes < 1:
+        raise HuporError(f"--scenes: must be at least 1, got {args.scenes}")
+    cfg = load_experiment(args.config, args.overrides)
+    skeleton = get_skeleton(cfg.model.skeleton)
+    if args.noise:
+        noise = load_noise(args.noise)
+    else:
+        require_regular_file(args.calibrate, "--calibrate")
+        with np.load(args.calibrate, allow_pickle=False) as z:
+            missing = [k for k in ("features", "target", "gt_net", "visibility", "gt_root_cm") if k not in z]
+            if missing:
+                raise HuporError(f"--calibrate {args.calibrate}: no {missing[0]!r} array (pairs written before "
+                                 "hupor.lift; make them again with 'hupor train pairs')")
+            noise = calibrate(z["features"], z["target"], z["gt_net"], z["visibility"], z["gt_root_cm"],
+                              skeleton.root)
+    noise.flat_z = noise.flat_z or bool(args.flat_z)
+    scene_cfg = from_dict(SceneConfig, dict(cfg.data.synth.options), "data.synth.options")
+    scenes = SkeletonScenes(scene_cfg, seed=args.seed, length=args.scenes)
+    cp = cfg.codec_params
+    pairs = synthetic_pairs(noise, scenes, cp.net_w, cp.net_h, skeleton.root, seed=args.seed, progress=True)
+    save_pairs(args.out, pairs)
+    write_json_atomic(str(args.out) + ".noise.json", noise.to_dict())
+    print(f"{len(pairs.features)} synthetic pairs from {args.scenes} scenes (unrefined MPJPE "
+          f"{pairs.stats.get('mpjpe_cm_unrefined', float('nan')):.1f} cm) -> {args.out}")
+    return 0
+
+
 def _run_export(args) -> int:
     from ..errors import HuporError
     from ..fileio import check_output_file
@@ -114,6 +172,6 @@ def _run_export(args) -> int:
         from ..train.config import load_experiment
 
         decode = load_experiment(args.decode).decode
-    path = export_bundle(args.out, parts, args.base, decode=decode)
+    path = export_bundle(args.out, parts, args.base, decode=decode, method=args.method)
     print(f"bundle {path}")
     return 0

@@ -3,9 +3,10 @@
 Limbs are traversed in ``skeleton.chain`` order. For limb k, every person (in depth order) whose
 source joint is assigned picks the unused destination candidate maximising
 
-    PAF_score + min(slack · L_k / (z̃ · stride · |AB|) − 1, 0)      (only where PAF_score > 0)
+    PAF_score + min(slack · L_k / (z̃ · stride · |AB|) − 1, 0) + heat_weight · s_B   (only where PAF_score > 0)
 
-with L_k the statistical bone length (cm), z̃ = Z_cm/(fx·s) the person's root-depth value (so
+with s_B the candidate's heatmap score in [0, 1] (``heat_weight`` 0 is the official rule; a positive
+weight breaks the near-ties between a joint's true peak and weak peaks along the limb's PAF), L_k the statistical bone length (cm), z̃ = Z_cm/(fx·s) the person's root-depth value (so
 L_k / z̃ is the expected bone length in network-input px) and |AB| the candidate distance in output px.
 It is accepted if the total is > 0. A missing parent drops its subtree.
 """
@@ -22,7 +23,7 @@ _MIN_Z = 1e-6
 
 def group_people(peaks: Peaks, score: np.ndarray, length: np.ndarray, offsets: np.ndarray,
                  root_cands: np.ndarray, root_z: np.ndarray, skeleton: Skeleton, stride: int,
-                 slack: float = 1.2) -> np.ndarray:
+                 slack: float = 1.2, heat_weight: float = 0.0) -> np.ndarray:
     """Assignment (N, J) of global peak indices (−1 = missing), persons in the order of ``root_cands``.
 
     ``score`` / ``length``: pair scores and lengths from :func:`hupor.codec.paf.pair_scores` for the
@@ -53,7 +54,8 @@ def group_people(peaks: Peaks, score: np.ndarray, length: np.ndarray, offsets: n
             s_m, l_m = s_mat[:, local].T, l_mat[:, local].T
         expected = slack * bone[k] * inv_z[rows] / stride  # output px
         prior = np.minimum(expected[:, None] / np.maximum(l_m, 1e-9) - 1.0, 0.0)
-        total = np.where(s_m > 0, s_m + prior, -np.inf)
+        heat = heat_weight * peaks.score[start[dst]:start[dst + 1]] if heat_weight else 0.0
+        total = np.where(s_m > 0, s_m + prior + heat, -np.inf)
         best = np.argmax(total, axis=1)
         ok = total[np.arange(len(rows)), best] > 0
         picked = best[ok]

@@ -90,6 +90,8 @@ class DecodeParams:
     * ``paf_sample_min`` / ``paf_sample_max`` / ``paf_point_threshold`` / ``paf_keep_ratio``: PAF
       line score (method §8.5).
     * ``bone_slack``: bone-length prior factor (1.2 in the official code).
+    * ``heat_weight``: weight of the candidate joint's heatmap score in the grouping score (0 in the
+      official code, :func:`hupor.codec.group.group_people`).
     * ``max_people``: at most this many persons (pelvis peaks with the highest scores).
     * ``root_rule``: "cascade" (method §7.3), "weighted" (official confidence-weighted average) or
       "pelvis" (pelvis channel only).
@@ -113,6 +115,7 @@ class DecodeParams:
     paf_point_threshold: float = 0.05
     paf_keep_ratio: float = 0.95
     bone_slack: float = 1.2
+    heat_weight: float = 0.0
     max_people: int = 64
     root_rule: str = "cascade"
     root_tau_hi: float = 0.5

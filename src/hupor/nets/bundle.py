@@ -39,7 +39,7 @@ class ModelBundle:
 
     config: dict
     skeleton: Skeleton
-    detector: Detector
+    detector: Detector | None      # None only in a ``lift`` bundle (a refiner alone, hupor.lift)
     reasoner: DSED | None = None
     refiner: RefineNet | None = None
     method: str = "hupor"
@@ -112,14 +112,17 @@ def to_dict_plain(d):
     raise HuporError(f"save_bundle: config value {d!r} ({type(d).__name__}) is not plain data")
 
 
-def save_bundle(path, config, detector: Detector, reasoner: DSED | None = None,
+def save_bundle(path, config, detector: Detector | None, reasoner: DSED | None = None,
                 refiner: RefineNet | None = None, method: str = "hupor") -> Path:
     """Write a bundle atomically. ``config``: the experiment config (dict or dataclass) whose
-    ``model`` section describes the given networks (checked); ``method``: the method that runs them."""
+    ``model`` section describes the given networks (checked); ``method``: the method that runs them.
+    Only a ``lift`` bundle may lack the detector (it holds a refiner alone)."""
     plain = _plain_config(config)
     model_cfg = from_dict(ModelConfig, plain.get("model"), "save_bundle config: model")
     stride = bundle_codec_config(plain).stride
-    skeleton = detector.skeleton
+    if detector is None and (method != "lift" or refiner is None):
+        raise HuporError("save_bundle: a bundle needs a detector (only a 'lift' bundle is a refiner alone)")
+    skeleton = (detector or refiner).skeleton
     for name, net, want in (("detector", detector, model_cfg.detector),
                             ("reasoner", reasoner, model_cfg.reasoner),
                             ("refiner", refiner, model_cfg.refiner)):
@@ -176,7 +179,10 @@ def load_bundle(path, device: str | torch.device = "cpu") -> ModelBundle:
         raise HuporError(f"{path}: bundle has no config mapping")
     skeleton = Skeleton.from_dict(data.get("skeleton") or {})
     model_cfg = from_dict(ModelConfig, config.get("model"), f"{path}: model")
-    if data.get("detector") is None:
+    method = data.get("method", "hupor")
+    if not isinstance(method, str):
+        raise HuporError(f"{path}: bundle 'method' must be a string, got {type(method).__name__}")
+    if data.get("detector") is None and not (method == "lift" and data.get("refiner") is not None):
         raise HuporError(f"{path}: bundle has no detector weights")
     stride = from_dict(CodecConfig, config.get("codec"), f"{path}: codec").stride
     nets = {}
@@ -188,7 +194,4 @@ def load_bundle(path, device: str | torch.device = "cpu") -> ModelBundle:
     nets = list(nets.values())
     for n in nets:
         n.to(device).eval()
-    method = data.get("method", "hupor")
-    if not isinstance(method, str):
-        raise HuporError(f"{path}: bundle 'method' must be a string, got {type(method).__name__}")
     return ModelBundle(config, skeleton, detector, reasoner, refiner, method)

@@ -206,7 +206,9 @@ class DataConfig:
     * ``reasoner_source``: ``synth`` (on-the-fly skeleton scenes), ``records`` (``train`` + ``mix``
       annotations, no image needed) or ``detector`` (``train`` images through the frozen detector of
       the ``--bundle`` given to ``hupor train reasoner``: the reasoner learns from real detector maps).
-    * ``pairs``: RefineNet training pairs (``.npz`` from ``hupor train pairs``); ``val_pairs`` held out.
+    * ``pairs``: RefineNet training pairs (``.npz`` from ``hupor train pairs``); ``val_pairs`` held out;
+      ``mix_pairs``: a second group (e.g. synthetic pairs from ``hupor train synth-pairs``), every batch
+      holding ``mix_ratio`` of them.
     """
 
     train: list[str] = field(default_factory=list)
@@ -218,6 +220,7 @@ class DataConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     pairs: list[str] = field(default_factory=list)
     val_pairs: list[str] = field(default_factory=list)
+    mix_pairs: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if not 0.0 < self.mix_ratio < 1.0:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import lightning as L
 import numpy as np
+import torch
 from torch.utils.data import ConcatDataset, DataLoader, Dataset
 
 from ..codec import Codec
@@ -41,9 +42,10 @@ class StageData(L.LightningDataModule):
 
     def __init__(self, groups: Sequence[Dataset], fractions: Sequence[float] | None, batch_size: int,
                  num_workers: int = 0, seed: int = 0, val: Dataset | None = None, val_batch_size: int = 0,
-                 batched_getitem: bool = False):
+                 batched_getitem: bool = False, group_sizes: Sequence[int] | None = None):
         super().__init__()
         self.groups = list(groups)
+        self.group_sizes = list(group_sizes) if group_sizes is not None else [len(g) for g in self.groups]
         self.fractions = fractions
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
         self.val = val
@@ -62,7 +64,7 @@ class StageData(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         rank = self.trainer.global_rank if self.trainer else 0
         world = self.trainer.world_size if self.trainer else 1
-        sampler = MixedBatchSampler([len(g) for g in self.groups], self.batch_size, self.fractions,
+        sampler = MixedBatchSampler(self.group_sizes, self.batch_size, self.fractions,
                                     seed=self.seed, rank=rank, world_size=world)
         dataset = self.groups[0] if len(self.groups) == 1 else ConcatDataset(self.groups)
         return self._loader(dataset, sampler)
@@ -98,16 +100,19 @@ class _Wrap:
 
 
 class BatchedPairs(Dataset):
-    """Pairs indexed by a whole list of indices at once (fast for batches of 1024)."""
+    """Pairs indexed by a whole list of indices at once (fast for batches of 1024); several pair sets
+    are concatenated in order (``group_sizes``)."""
 
-    def __init__(self, pairs: PairsDataset):
-        self.pairs = pairs
+    def __init__(self, *pairs: PairsDataset):
+        self.features = torch.cat([p.features for p in pairs])
+        self.target = torch.cat([p.target for p in pairs])
+        self.group_sizes = [len(p) for p in pairs]
 
     def __len__(self) -> int:
-        return len(self.pairs)
+        return len(self.features)
 
     def __getitem__(self, idx):
-        return self.pairs.features[idx], self.pairs.target[idx]
+        return self.features[idx], self.target[idx]
 
 
 def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
@@ -119,9 +124,14 @@ def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
     if stage == "refiner":
         if not d.pairs:
             raise HuporError("refiner training needs data.pairs (npz files from 'hupor train pairs')")
-        train = BatchedPairs(PairsDataset(*load_pairs(d.pairs)))
+        sets = [PairsDataset(*load_pairs(d.pairs))]
+        if d.mix_pairs:
+            sets.append(PairsDataset(*load_pairs(d.mix_pairs)))
+        train = BatchedPairs(*sets)
         val = BatchedPairs(PairsDataset(*load_pairs(d.val_pairs))) if d.val_pairs else None
-        return StageData([train], None, val=val, batched_getitem=True, **common)
+        fractions = [1 - d.mix_ratio, d.mix_ratio] if d.mix_pairs else None
+        return StageData([train], fractions, val=val, batched_getitem=True, group_sizes=train.group_sizes,
+                         **common)
     codec = make_codec(cfg)
     if stage == "detector":
         if not d.train:

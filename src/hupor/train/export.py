@@ -53,12 +53,13 @@ def load_part(path, stage: str) -> tuple[dict, object]:
     return config, net.eval()
 
 
-def export_bundle(out_path, parts: dict, base_bundle=None, decode=None) -> Path:
+def export_bundle(out_path, parts: dict, base_bundle=None, decode=None, method: str = "hupor") -> Path:
     """Write a bundle from ``parts`` (stage → file) on top of ``base_bundle`` (optional).
 
     The bundle's config is the detector's experiment config with each network's ``model`` section
     taken from the file that holds that network; ``decode`` (a :class:`DecodeParams`) replaces its
-    ``decode:`` section. A detector is required (from a part or the base).
+    ``decode:`` section. A detector is required (from a part or the base), except for
+    ``method="lift"``: a refiner alone, the 2D → 3D lifter of ``hupor lift``.
     """
     nets: dict[str, object] = {}
     configs: dict[str, dict] = {}
@@ -72,6 +73,10 @@ def export_bundle(out_path, parts: dict, base_bundle=None, decode=None) -> Path:
             raise HuporError(f"unknown stage {stage!r}; stages: {', '.join(NETS)}")
         if path is not None:
             configs[stage], nets[stage] = load_part(path, stage)
+    if method == "lift":
+        if set(nets) != {"refiner"}:
+            raise HuporError("a lift bundle holds a refiner alone: give --refiner only")
+        return save_bundle(out_path, configs["refiner"], None, None, nets["refiner"], method="lift")
     if "detector" not in nets:
         raise HuporError("a bundle needs a detector: give one, or a base bundle that has one")
     config = copy.deepcopy(configs["detector"])

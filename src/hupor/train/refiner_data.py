@@ -3,7 +3,9 @@
 Run detector (+ DSED) + ``Codec.decode`` over records with images, match each decoded person to a
 ground-truth person by pelvis 2D distance (greedy, nearest first, below ``max_dist_net`` network-input
 px), and keep ``features`` = :func:`hupor.nets.refine_features` of the prediction (N, J, 5) and
-``target`` = ground-truth 3D relative to its root, in **cm** (N, J, 3). Saved as ``.npz`` (no pickle).
+``target`` = ground-truth 3D relative to its root, in **cm** (N, J, 3). Saved as ``.npz`` (no pickle),
+with the matched ground truth's 2D (network-input px), visibility and root (cm), from which
+:func:`hupor.lift.noise.calibrate` measures the pipeline's errors.
 """
 
 from __future__ import annotations
@@ -26,12 +28,17 @@ MM_PER_CM = 10.0
 @dataclass
 class Pairs:
     """features (N, J, 5) float32; target (N, J, 3) float32 root-relative cm; image (N,) int64 index of
-    the source image; match_dist (N,) float32 pelvis distance (network-input px)."""
+    the source image; match_dist (N,) float32 pelvis distance (network-input px); gt_net (N, J, 2)
+    float32 the ground truth's 2D in network-input px; visibility (N, J) int8 (0/1/2); gt_root_cm
+    (N, 3) float32 the ground-truth root, camera frame, cm."""
 
     features: np.ndarray
     target: np.ndarray
     image: np.ndarray
     match_dist: np.ndarray
+    gt_net: np.ndarray | None = None
+    visibility: np.ndarray | None = None
+    gt_root_cm: np.ndarray | None = None
     num_images: int = 0
     num_gt: int = 0
     num_pred: int = 0
@@ -74,7 +81,7 @@ def make_pairs(method, records: RecordSet, max_dist_net: float | None = None, pr
     root = method.skeleton.root
     if max_dist_net is None:
         max_dist_net = 30.0 * cp.net_w / 832.0
-    feats, targets, images, dists = [], [], [], []
+    feats, targets, images, dists, gt_net, gt_vis, gt_root = [], [], [], [], [], [], []
     n_gt = n_pred = n_img = 0
     for i, rec in enumerate(tqdm(records.records, desc="pairs", unit="img", disable=not progress)):
         if not rec.has_3d or rec.num_persons == 0:
@@ -97,9 +104,14 @@ def make_pairs(method, records: RecordSet, max_dist_net: float | None = None, pr
             targets.append(((gt - gt[root]) / MM_PER_CM).astype(np.float32))
             images.append(i)
             dists.append(dist)
+            gt_net.append(lb.to_net(rec.joints_2d[g]).astype(np.float32))
+            gt_vis.append(rec.visibility[g])
+            gt_root.append((gt[root] / MM_PER_CM).astype(np.float32))
     j = method.skeleton.num_joints
     pairs = Pairs(np.asarray(feats, np.float32).reshape(-1, j, 5), np.asarray(targets, np.float32).reshape(-1, j, 3),
-                  np.asarray(images, np.int64), np.asarray(dists, np.float32), n_img, n_gt, n_pred)
+                  np.asarray(images, np.int64), np.asarray(dists, np.float32),
+                  np.asarray(gt_net, np.float32).reshape(-1, j, 2), np.asarray(gt_vis, np.int8).reshape(-1, j),
+                  np.asarray(gt_root, np.float32).reshape(-1, 3), n_img, n_gt, n_pred)
     pairs.stats = pair_stats(pairs, root)
     return pairs
 
@@ -120,6 +132,8 @@ def save_pairs(path, pairs: Pairs):
     """Write pairs as ``.npz`` atomically (arrays only)."""
     def writer(p):
         with open(p, "wb") as f:
+            extra = {k: getattr(pairs, k) for k in ("gt_net", "visibility", "gt_root_cm")
+                     if getattr(pairs, k) is not None}
             np.savez(f, features=pairs.features, target=pairs.target, image=pairs.image,
-                     match_dist=pairs.match_dist)
+                     match_dist=pairs.match_dist, **extra)
     return write_atomic(path, writer)

@@ -1,0 +1,89 @@
+"""``hupor lift``: 3D people from any 2D detector's COCO-format keypoints (no image needed).
+
+    hupor lift results.json --coco-images person_keypoints_val2017.json --json-output out/
+    hupor lift results.json --images photos/ --fov 60 --json-output out/
+
+One ``hupor-poses`` JSON per image (docs/output-format.md; docs/lift.md for the model and its error).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("lift", help="3D poses from COCO-format 2D keypoints (mmpose, openpifpaf, ...)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("results", help="COCO keypoint results JSON: [{image_id, keypoints: 51 numbers, score}]")
+    sizes = p.add_mutually_exclusive_group(required=True)
+    sizes.add_argument("--coco-images", metavar="JSON", help="COCO ground-truth / image-info JSON (its 'images' "
+                       "list gives each image_id's width and height)")
+    sizes.add_argument("--images", metavar="DIR", help="folder of the images, named by their id "
+                       "(000000397133.jpg); only the headers are read")
+    cam = p.add_mutually_exclusive_group()
+    cam.add_argument("--fx", type=float, help="focal length in px (fy = fx, principal point at the centre)")
+    cam.add_argument("--fov", type=float, metavar="DEG", help="horizontal field of view in degrees")
+    cam.add_argument("--intrinsics", metavar="FILE", help='JSON file: {"K": 3x3} or {"fx", "fy", "cx", "cy"} in px')
+    p.add_argument("--json-output", metavar="DIR", default="hupor-lift", help="output folder (default hupor-lift)")
+    p.add_argument("--model", help="lift model bundle (default: the bundled hupor/assets/lift.pt)")
+    p.add_argument("--threshold", type=float, default=0.3,
+                   help="keypoints scoring below this are absent and inferred by the lifter (default 0.3)")
+    p.add_argument("--min-score", type=float, default=0.0, help="skip detections scoring below this (default 0)")
+    p.set_defaults(func=run)
+    return p
+
+
+def default_lift_model() -> Path:
+    from ..predictor import ASSETS
+
+    return ASSETS / "lift.pt"
+
+
+def run(args) -> int:
+    import numpy as np
+
+    from ..errors import HuporError
+    from ..fileio import check_output_dir
+    from ..lift.coco import coco_to_mpi15, read_image_sizes, read_results
+    from ..lift.lifter import Lifter
+    from ..media import load_intrinsics
+    from ..nets import load_bundle
+    from ..predictor import resolve_intrinsics, to_prediction
+    from ..camera import Letterbox
+    from ..schema import write_poses
+
+    if not 0 <= args.threshold <= 1:
+        raise HuporError(f"--threshold: must be in [0, 1], got {args.threshold}")
+    check_output_dir(args.json_output, "--json-output")
+    resolve_intrinsics(640, 480, fx=args.fx, fov_degrees=args.fov)       # bad --fx / --fov fail here
+    K = load_intrinsics(args.intrinsics) if args.intrinsics else None
+    results = read_results(args.results)
+    sizes = read_image_sizes(args.coco_images, args.images)
+    unknown = sorted(set(results) - set(sizes))
+    if unknown:
+        raise HuporError(f"{args.results}: image_id {unknown[0]} has no size in "
+                         f"{args.coco_images or args.images} ({len(unknown)} ids without one)")
+    bundle = load_bundle(args.model or default_lift_model())
+    lifter = Lifter(bundle)
+    model_info = {"name": Path(args.model).stem if args.model else "lift", "method": "lift",
+                  "skeleton": bundle.skeleton.name}
+    out_dir = Path(args.json_output)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_people = n_skipped = 0
+    for image_id in sorted(results):
+        w, h, name = sizes[image_id]
+        dets = [(k, s) for k, s in results[image_id] if s >= args.min_score]
+        intr, source = resolve_intrinsics(w, h, K=K, fx=args.fx, fov_degrees=args.fov)
+        kp = np.stack([k for k, _ in dets]) if dets else np.zeros((0, 17, 3))
+        j2d, scores, det = coco_to_mpi15(kp, args.threshold)
+        poses = lifter.lift(j2d, det, scores, w, h, intr)
+        n_skipped += len(kp) - len(poses.joints_2d)
+        pred = to_prediction(poses, Letterbox.fit(w, h, lifter.net_w, lifter.net_h), intr,
+                             "file" if args.intrinsics else source)
+        pred.path = name
+        write_poses(out_dir / f"{Path(name).stem if name else image_id}.json", pred.to_json(bundle.skeleton, model_info))
+        n_people += pred.num_persons
+    print(f"{len(results)} images, {n_people} people lifted, {n_skipped} detections without a pelvis "
+          f"(both hips, or one hip and both shoulders, are needed) -> {out_dir}")
+    return 0

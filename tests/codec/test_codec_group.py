@@ -154,3 +154,21 @@ def test_group_people_heat_weight_prefers_the_strong_peak():
     z = np.array([48.37 / (4 * 10.0)])
     assert group_people(pk, score, length, off, pel, z, MPI15, 4)[0, 0] == 1
     assert group_people(pk, score, length, off, pel, z, MPI15, 4, heat_weight=1.0)[0, 0] == 0
+
+
+def test_group_people_short_limb_penalty_rejects_a_peak_next_to_the_source():
+    # a spurious neck peak 2 px above the pelvis scores higher on the PAF than the true neck 10 px
+    # above (expected length 10 px): the official rule takes it, short_limb=0.5 takes the true one
+    j = MPI15.num_joints
+    counts = np.bincount(np.array([2, 0, 0]), minlength=j)
+    pk = Peaks(np.array([0, 0, 2]), np.array([[10.5, 10.5], [10.5, 18.5], [10.5, 20.5]]),
+               np.array([0.5, 0.5, 0.9]), np.concatenate([[0], np.cumsum(counts)]))
+    limb, ia, ib, off = candidate_pairs(pk, np.asarray(MPI15.limbs))
+    score = np.full(len(limb), -1.0)
+    for p in np.flatnonzero(limb == 1):
+        neck = ia[p] if pk.channel[ia[p]] == 0 else ib[p]
+        score[p] = 0.5 if neck == 0 else 0.6
+    length = np.hypot(*(pk.xy[ib] - pk.xy[ia]).T)
+    args = (pk, score, length, off, np.array([pk.start[2]]), np.array([48.37 / (4 * 10.0)]), MPI15, 4)
+    assert group_people(*args)[0, 0] == 1
+    assert group_people(*args, short=0.5)[0, 0] == 0

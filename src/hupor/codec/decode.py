@@ -89,7 +89,7 @@ def decode_maps(skeleton: Skeleton, cparams: CodecParams, maps57, root_depth, le
     root_z = _sample(rd, np.full(len(roots), root_ch), pk.xy[roots])
     order = np.argsort(root_z, kind="stable")  # near → far
     assign = group_people(pk, score, length, offsets, roots[order], root_z[order], skeleton, st,
-                          params.bone_slack, params.heat_weight)
+                          params.bone_slack, params.heat_weight, params.short_limb)
     return lift_people(skeleton, cparams, maps, rd, pk, assign, letterbox, intrinsics, params, gate)
 
 

@@ -1,14 +1,18 @@
 """Depth-aware greedy grouping (method §8.6): one person per root (pelvis) peak, near → far.
 
 Limbs are traversed in ``skeleton.chain`` order. For limb k, every person (in depth order) whose
-source joint is assigned picks the unused destination candidate maximising
+source joint is assigned considers the unused destination candidates B with
 
-    PAF_score + min(slack · L_k / (z̃ · stride · |AB|) − 1, 0) + heat_weight · s_B   (only where PAF_score > 0)
+    total = PAF_score + min(slack · E / |AB| − 1, 0) > 0        (only where PAF_score > 0)
 
-with s_B the candidate's heatmap score in [0, 1] (``heat_weight`` 0 is the official rule; a positive
-weight breaks the near-ties between a joint's true peak and weak peaks along the limb's PAF), L_k the statistical bone length (cm), z̃ = Z_cm/(fx·s) the person's root-depth value (so
-L_k / z̃ is the expected bone length in network-input px) and |AB| the candidate distance in output px.
-It is accepted if the total is > 0. A missing parent drops its subtree.
+and takes the one with the largest ``total + min(|AB| / (short · E) − 1, 0) + heat_weight · s_B``.
+E = L_k / (z̃ · stride) is the expected limb length in output px (L_k the statistical bone length in
+cm, z̃ = Z_cm/(fx·s) the person's root-depth value, |AB| the candidate distance in output px) and s_B
+the candidate's heatmap score in [0, 1]. ``short`` = 0 and ``heat_weight`` = 0 give the official
+rule, which penalises only limbs that are too long. A weakly trained network's PAF is strongest near
+the limb's source joint, so a short candidate (a spurious peak next to the hip) can out-score the
+true knee; ``short`` > 0 penalises limbs shorter than ``short · E``. The extra terms only re-rank the
+accepted candidates, they never reject one (docs/codec.md). A missing parent drops its subtree.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ _MIN_Z = 1e-6
 
 def group_people(peaks: Peaks, score: np.ndarray, length: np.ndarray, offsets: np.ndarray,
                  root_cands: np.ndarray, root_z: np.ndarray, skeleton: Skeleton, stride: int,
-                 slack: float = 1.2, heat_weight: float = 0.0) -> np.ndarray:
+                 slack: float = 1.2, heat_weight: float = 0.0, short: float = 0.0) -> np.ndarray:
     """Assignment (N, J) of global peak indices (−1 = missing), persons in the order of ``root_cands``.
 
     ``score`` / ``length``: pair scores and lengths from :func:`hupor.codec.paf.pair_scores` for the
@@ -52,10 +56,14 @@ def group_people(peaks: Peaks, score: np.ndarray, length: np.ndarray, offsets: n
             s_m, l_m = s_mat[local], l_mat[local]
         else:
             s_m, l_m = s_mat[:, local].T, l_mat[:, local].T
-        expected = slack * bone[k] * inv_z[rows] / stride  # output px
-        prior = np.minimum(expected[:, None] / np.maximum(l_m, 1e-9) - 1.0, 0.0)
-        heat = heat_weight * peaks.score[start[dst]:start[dst + 1]] if heat_weight else 0.0
-        total = np.where(s_m > 0, s_m + prior + heat, -np.inf)
+        expected = bone[k] * inv_z[rows] / stride  # output px
+        prior = np.minimum(slack * expected[:, None] / np.maximum(l_m, 1e-9) - 1.0, 0.0)
+        official = np.where(s_m > 0, s_m + prior, -np.inf)
+        extra = heat_weight * peaks.score[start[dst]:start[dst + 1]] if heat_weight else 0.0
+        if short > 0:
+            extra = extra + np.minimum(l_m / (short * expected[:, None]) - 1.0, 0.0)
+        # accepted by the official total, ranked by total + extra (exp: positive, same order)
+        total = np.where(official > 0, np.exp(official + extra), -np.inf)
         best = np.argmax(total, axis=1)
         ok = total[np.arange(len(rows)), best] > 0
         picked = best[ok]

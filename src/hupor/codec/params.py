@@ -92,6 +92,8 @@ class DecodeParams:
     * ``bone_slack``: bone-length prior factor (1.2 in the official code).
     * ``heat_weight``: weight of the candidate joint's heatmap score in the grouping score (0 in the
       official code, :func:`hupor.codec.group.group_people`).
+    * ``short_limb``: penalise limbs shorter than this fraction of their expected 2D length in the
+      grouping score (0 = off, the official rule).
     * ``max_people``: at most this many persons (pelvis peaks with the highest scores).
     * ``root_rule``: "cascade" (method §7.3), "weighted" (official confidence-weighted average) or
       "pelvis" (pelvis channel only).
@@ -116,6 +118,7 @@ class DecodeParams:
     paf_keep_ratio: float = 0.95
     bone_slack: float = 1.2
     heat_weight: float = 0.0
+    short_limb: float = 0.0
     max_people: int = 64
     root_rule: str = "cascade"
     root_tau_hi: float = 0.5
@@ -139,6 +142,9 @@ class DecodeParams:
                              f"got {self.root_confidence!r}")
         if self.refine not in ("mean", "gaussian"):
             raise HuporError(f"decode params: refine must be 'mean' or 'gaussian', got {self.refine!r}")
+        if self.heat_weight < 0 or not 0 <= self.short_limb < 1:
+            raise HuporError(f"decode params: heat_weight must be >= 0 and short_limb in [0, 1), got "
+                             f"{self.heat_weight} and {self.short_limb}")
         if self.refine_radius < 0 or self.max_peaks < 1 or self.max_people < 1:
             raise HuporError("decode params: refine_radius ≥ 0, max_peaks ≥ 1, max_people ≥ 1 required")
         if not 1 <= self.paf_sample_min <= self.paf_sample_max:

@@ -37,6 +37,9 @@ FORMAT = "hupor-poses"
 VIDEO_FORMAT = "hupor-poses-video"
 VERSION = 1
 
+#: Largest plausible coordinate (px or mm); larger values are a broken file.
+MAX_COORD = 1e9
+
 #: Per-joint states; ``Prediction.joint_state`` holds indices into this tuple.
 JOINT_STATES = ("visible", "occluded_inferred", "missing")
 VISIBLE, OCCLUDED_INFERRED, MISSING = 0, 1, 2
@@ -266,7 +269,8 @@ def _validate_person(person, nj, where):
             if not isinstance(pt, list) or len(pt) != dim:
                 raise HuporError(f"{w}: expected {dim} numbers or null")
             for c, v in enumerate(pt):
-                _finite(v, f"{w}[{c}]")
+                if abs(_finite(v, f"{w}[{c}]")) > MAX_COORD:
+                    raise HuporError(f"{w}[{c}]: {v!r} is not a plausible coordinate (at most {MAX_COORD:g})")
 
 
 def _validate_video(obj, where):

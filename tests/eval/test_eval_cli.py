@@ -32,7 +32,7 @@ def test_eval_cli_mupots_table_and_json(tmp_path, rng, capsys):
     people = _release(tmp_path / "gt", rng)
     (tmp_path / "pred").mkdir()
     for f, (j2, j3) in enumerate(people[:1]):             # frame 1 has no prediction file
-        doc = {"format": "hupor-poses", "version": 1, "image": {"path": f"TS7/img_{f:06d}.jpg", "frame": None},
+        doc = {"version": 1, "image": {"path": f"TS7/img_{f:06d}.jpg", "frame": None},
                "persons": [{"id": 0, "score": 1.0, "joints_2d_px": j2[MPI].tolist(),
                             "joints_3d_mm": j3[MPI].tolist(), "joint_scores": [1.0] * 15}]}
         (tmp_path / "pred" / f"{f}.json").write_text(json.dumps(doc))
@@ -64,7 +64,7 @@ def test_eval_cli_coco_and_convert(tmp_path, capsys):
     recs = json.loads((tmp_path / "recs.json").read_text())
     assert recs["format"] == "hupor-records" and recs["images"][0]["path"] == "val2017/000001.jpg"
     j2 = np.array(recs["images"][0]["persons"][0]["joints_2d_px"])
-    doc = {"format": "hupor-poses", "version": 1, "image": {"path": "/coco/val2017/000001.jpg"},
+    doc = {"version": 1, "image": {"path": "/coco/val2017/000001.jpg"},
            "persons": [{"score": 0.9, "joints_2d_px": j2.tolist(), "joints_3d_mm": None, "joint_scores": [0.9] * 15}]}
     (tmp_path / "p.json").write_text(json.dumps(doc))
     rc = main(["eval", "coco", "--pred", str(tmp_path / "p.json"), "--gt", str(gp), "--json", str(tmp_path / "ap.json")])

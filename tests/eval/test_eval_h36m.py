@@ -69,7 +69,7 @@ def test_eval_h36m_files_from_json_release(tmp_path):
         far = pred3 + [3000.0, 0, 0]
         persons = [{"score": 0.5, "joints_2d_px": K.project(x[mpi]).tolist(), "joints_3d_mm": x[mpi].tolist()}
                    for x in (far, pred3)]
-        doc = {"format": "hupor-poses", "version": 1, "image": {"path": f"/h36m/images/{path}"}, "persons": persons}
+        doc = {"version": 1, "image": {"path": f"/h36m/images/{path}"}, "persons": persons}
         (tmp_path / "pred" / f"{i}.json").write_text(json.dumps(doc))
     res = evaluate_h36m_files(tmp_path / "pred", tmp_path / "gt", subjects=[9], stride=64)
     assert res.frames == 4 and res.missing == 0 and list(res.actions) == ["Discussion"]

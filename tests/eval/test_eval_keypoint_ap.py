@@ -56,7 +56,7 @@ def test_eval_ap_from_hupor_predictions(tmp_path):
     for i, a in enumerate(gt["annotations"]):
         k = np.array(a["keypoints"], float).reshape(14, 3)[:, :2]
         j2 = [k[c].tolist() if c >= 0 else ((k[6] + k[7]) / 2).tolist() for c in mpi_from_crowd]
-        doc = {"format": "hupor-poses", "version": 1, "image": {"path": f"/crowd/images/{i}.jpg"},
+        doc = {"version": 1, "image": {"path": f"/crowd/images/{i}.jpg"},
                "persons": [{"score": 0.9, "joints_2d_px": j2, "joints_3d_mm": None, "joint_scores": [0.8] * 15}]}
         (tmp_path / f"{i}.json").write_text(json.dumps(doc))
     dets, notes = detections_from_predictions(read_predictions(tmp_path), gt, "crowdpose")
@@ -64,7 +64,7 @@ def test_eval_ap_from_hupor_predictions(tmp_path):
     assert keypoint_ap(gt, dets, "crowdpose")["AP"] == pytest.approx(1.0)
     coco, _ = _coco_5_5()
     (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "x.json").write_text(json.dumps({"format": "hupor-poses", "image": {"path": "val2017/000001.jpg"},
+    (tmp_path / "c" / "x.json").write_text(json.dumps({"image": {"path": "val2017/000001.jpg"},
                                                        "persons": []}))
     dets, _ = detections_from_predictions(read_predictions(tmp_path / "c"), coco, "coco")
     assert dets == [] and keypoint_ap(coco, dets, "coco")["AP"] == 0.0      # empty: documented zero

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import scipy.io
 
+from poses_doc import image_doc, person
+
 from hupor.camera import Intrinsics, Letterbox
 from hupor.errors import HuporError
 from hupor.eval.mupots import evaluate_mupots
@@ -90,7 +92,7 @@ def test_eval_official_mat_predictions_and_hupor_json(tmp_path, rng):
             persons.append({"id": 0, "score": 0.9, "joints_2d_px": p2, "joints_3d_mm": p3,
                             "joint_scores": [1.0] * 15, "joint_state": ["visible"] * 15})
         persons[0]["joints_2d_px"][1] = None            # head_top not detected: not used for matching
-        doc = {"format": "hupor-poses", "version": 1,
+        doc = {"version": 1,       # no format tag: read by key (tolerant reader)
                "image": {"path": f"/data/MultiPersonTestSet/{key}", "width": 2048, "height": 2048, "frame": None},
                "intrinsics": {"fx": 1.0, "fy": 1.0, "cx": 0.0, "cy": 0.0, "source": "given"},
                "skeleton": {"name": "mpi15", "joints": ["j"] * 15}, "persons": persons}
@@ -158,20 +160,20 @@ def test_eval_mupots_reader_errors(tmp_path, rng):
     truth = write_release(tmp_path / "ok", rng, seqs=(2,), frames=1)
     gts, _ = read_gt(tmp_path / "ok")
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"format": "hupor-poses", "image": {"path": "TS2/img_000000.jpg"},
+    bad.write_text(json.dumps({"image": {"path": "TS2/img_000000.jpg"},
                                "persons": [{"joints_2d_px": [[1, 2]] * 14, "joints_3d_mm": None}]}))
     with pytest.raises(HuporError, match=r"persons\[0\].joints_2d_px: expected 15 joints, got 14"):
         read_mupots_predictions(bad, gts)
-    bad.write_text(json.dumps({"format": "hupor-poses", "image": {"path": "TS2/img_000000.jpg"}}))
-    with pytest.raises(HuporError, match="missing field 'persons'"):
+    bad.write_text(json.dumps({"image": {"path": "TS2/img_000000.jpg"}}))
+    with pytest.raises(HuporError, match="not a hupor prediction file"):
         read_mupots_predictions(bad, gts)
-    bad.write_text(json.dumps({"format": "hupor-poses", "image": {"path": "TS2/img_000000.jpg"}, "persons": []}))
+    bad.write_text(json.dumps({"image": {"path": "TS2/img_000000.jpg"}, "persons": []}))
     res = evaluate_mupots(gts, read_mupots_predictions(bad, gts))       # empty prediction list: zero
     assert res.modes["all"].pooled.pck == 0.0
-    bad.write_text(json.dumps({"format": "hupor-poses", "image": {"path": "TS9/img_000000.jpg"}, "persons": []}))
+    bad.write_text(json.dumps({"image": {"path": "TS9/img_000000.jpg"}, "persons": []}))
     with pytest.raises(HuporError, match="no prediction matches a ground-truth image"):
         evaluate_mupots(gts, read_mupots_predictions(bad, gts))
-    bad.write_text('{"format": "hupor-poses", "image": {"path": "TS2/img_000000.jpg"}, "persons": '
+    bad.write_text('{"image": {"path": "TS2/img_000000.jpg"}, "persons": '
                    '[{"joints_2d_px": ' + json.dumps(truth["TS2/img_000000.jpg"][0][0][MPI_FROM_MUPOTS].tolist())
                    + ', "joints_3d_mm": [' + ",".join(["[NaN, NaN, NaN]"] * 15) + "]}]}")
     res = evaluate_mupots(gts, read_mupots_predictions(bad, gts))       # NaN 3D: matched, every joint a miss
@@ -184,13 +186,11 @@ def test_eval_hupor_video_predictions_keyed_like_mupots_frames(tmp_path, rng):
     frames = []
     for f in range(2):
         j2, j3 = truth[f"TS4/img_{f:06d}.jpg"][0]
-        frames.append({"format": "hupor-poses", "version": 1,
-                       "image": {"path": None, "width": 2048, "height": 2048, "frame": f},
-                       "persons": [{"score": 1.0, "joints_2d_px": j2[MPI_FROM_MUPOTS].tolist(),
-                                    "joints_3d_mm": j3[MPI_FROM_MUPOTS].tolist()}]})
+        frames.append(image_doc(None, [person(j2[MPI_FROM_MUPOTS].tolist(), j3[MPI_FROM_MUPOTS].tolist())],
+                                frame=f))
     doc = {"format": "hupor-poses-video", "version": 1,
            "video": {"path": "/videos/TS4.mp4", "width": 2048, "height": 2048, "fps": 30.0, "num_frames": 2},
-           "frames": frames}
+           "intrinsics": frames[0]["intrinsics"], "frames": frames}
     (tmp_path / "TS4.json").write_text(json.dumps(doc))
     assert [p.path for p in read_predictions(tmp_path / "TS4.json")] == ["TS4/img_000000.jpg", "TS4/img_000001.jpg"]
     gts, _ = read_gt(tmp_path / "gt")
@@ -199,5 +199,5 @@ def test_eval_hupor_video_predictions_keyed_like_mupots_frames(tmp_path, rng):
     frames[0]["image"]["frame"] = None
     doc["video"]["path"] = None
     (tmp_path / "TS4.json").write_text(json.dumps(doc))
-    with pytest.raises(HuporError, match="image.path' is missing or null"):
+    with pytest.raises(HuporError, match=r"frames\[0\].image.frame: a video frame needs its frame index"):
         read_predictions(tmp_path / "TS4.json")

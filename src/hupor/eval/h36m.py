@@ -159,7 +159,7 @@ def evaluate_h36m_files(pred_path, gt_path, subjects=(9, 11), stride: int = 64, 
     if not paths:
         raise HuporError(f"{gt_path}: no ground-truth frames for subjects {subjects}")
     preds = read_predictions(pred_path)
-    pairs, unmatched = match_paths(paths, [p.path for p in preds])
+    pairs, unmatched = match_paths(paths, [p.path for p in preds], [p.source or p.path for p in preds])
     out = np.full(gt3.shape, np.nan)
     for k, g in pairs.items():
         p = preds[k]

@@ -31,14 +31,19 @@ def _check_gt(gt, kind: str, where: str) -> dict:
     if not isinstance(gt, dict) or not isinstance(gt.get("images"), list) or not isinstance(gt.get("annotations"), list):
         raise HuporError(f"{where}: not a COCO-style keypoint json (needs 'images' and 'annotations' lists)")
     n = 3 * JOINT_SETS[kind].num_joints
+    ids = {img.get("id") for img in gt["images"] if isinstance(img, dict)}
     for k, a in enumerate(gt["annotations"]):
         kp = a.get("keypoints") if isinstance(a, dict) else None
         if not isinstance(kp, list) or len(kp) != n:
             got = len(kp) if isinstance(kp, list) else "none"
             raise HuporError(f"{where}: annotations[{k}].keypoints: expected {n} numbers for {kind}, got {got}")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in kp):
+            raise HuporError(f"{where}: annotations[{k}].keypoints: non-finite or non-numeric values")
         for key in ("image_id", "bbox"):
             if key not in a:
                 raise HuporError(f"{where}: annotations[{k}]: missing field {key!r}")
+        if a["image_id"] not in ids:
+            raise HuporError(f"{where}: annotations[{k}].image_id {a['image_id']!r} is not in 'images'")
     if kind == "crowdpose":
         for i, img in enumerate(gt["images"]):
             if "crowdIndex" not in img:
@@ -93,7 +98,12 @@ def keypoint_ap(gt: dict, detections: list[dict], kind: str = "coco", where: str
     E.evaluate()
     E.accumulate()
     E.summarize()
-    return {n: float(v) for n, v in zip(names, E.stats)}
+    out = {n: float(v) for n, v in zip(names, E.stats)}
+    undefined = [n for n, v in out.items() if v == -1.0]
+    if undefined:
+        log.warning("%s: %s undefined (-1): no ground-truth person in that category / area range",
+                    where, ", ".join(undefined))
+    return out
 
 
 def detections_from_predictions(preds, gt: dict, kind: str = "coco") -> tuple[list[dict], list[str]]:
@@ -103,7 +113,8 @@ def detections_from_predictions(preds, gt: dict, kind: str = "coco") -> tuple[li
 
     js = JOINT_SETS[kind]
     images = gt.get("images", []) if isinstance(gt, dict) else []
-    pairs, unmatched = match_paths([str(im.get("file_name", "")) for im in images], [p.path for p in preds])
+    pairs, unmatched = match_paths([str(im.get("file_name", "")) for im in images], [p.path for p in preds],
+                                   [p.source or p.path for p in preds])
     notes = []
     if preds and not pairs:
         raise HuporError(f"no prediction matches a ground-truth image (prediction {preds[0].path!r}, "

@@ -279,7 +279,12 @@ def read_mupots_predictions(path, gts: list[GTFrame], reproject: bool = True) ->
         data = read_json(path)
         if isinstance(data, dict) and "3d_pairs" in data:
             return _smap_pairs(data, gts, str(path), reproject)
-    return {p.path: (p.joints_2d, p.joints_3d) for p in read_predictions(path)}
+    out, seen = {}, {}
+    for p in read_predictions(path):
+        if p.path in out:
+            raise HuporError(f"two predictions for image {p.path}: {seen[p.path]} and {p.source}; keep one")
+        out[p.path], seen[p.path] = (p.joints_2d, p.joints_3d), p.source
+    return out
 
 
 __all__ = ["read_annot_mat", "read_occlusion_mat", "read_release_gt", "read_gt", "read_mupots_predictions",

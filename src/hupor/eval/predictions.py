@@ -1,7 +1,11 @@
 """Read hupor prediction files (``hupor-poses`` / ``hupor-poses-video`` JSON) and match them to GT images.
 
-Read tolerantly by key (the writer is ``hupor.schema``): per person ``joints_2d_px`` (J x [x, y] or
-null), ``joints_3d_mm`` (J x [X, Y, Z] or null), ``joint_scores``, ``score``. Nulls and NaNs become NaN.
+Files tagged ``hupor-poses`` / ``hupor-poses-video`` are checked with the schema validator first
+(:func:`hupor.schema.validate_poses`: version, finite and plausible numbers, joint states, nulls
+exactly where a joint is missing), so a malformed file is refused, naming the file and field. Files
+without a format tag (hand-written, older tools) are read by key: per person ``joints_2d_px`` (J x
+[x, y] or null), ``joints_3d_mm`` (J x [X, Y, Z] or null), ``joint_scores``, ``score``; nulls become
+NaN, non-finite or implausibly large numbers are refused.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from ..fileio import read_json
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
+MAX_ABS = 1e9   # px or mm: anything larger is a broken file, not a prediction
 
 
 @dataclass
@@ -36,6 +41,7 @@ class PredImage:
     scores: np.ndarray
     width: int = 0
     height: int = 0
+    source: str = ""               # the file (and frame) it was read from, for messages
 
     @property
     def key(self) -> str:
@@ -67,6 +73,9 @@ def _points(value, dims: int, num_joints: int, where: str) -> np.ndarray:
             out[j] = [_num(c) for c in p[:dims]]
         except HuporError as exc:
             raise HuporError(f"{where}[{j}]: {exc}") from None
+        if not (np.isnan(out[j]).all() or (np.isfinite(out[j]).all() and np.abs(out[j]).max() <= MAX_ABS)):
+            raise HuporError(f"{where}[{j}]: coordinates must be finite and at most {MAX_ABS:g} in size, "
+                             f"got {p[:dims]}")
     return out
 
 
@@ -119,7 +128,7 @@ def parse_image(d, where: str, num_joints: int = 15) -> PredImage:
     sc = np.where(np.isfinite(sc), sc, 0.0)
     w, h = img.get("width") or 0, img.get("height") or 0
     return PredImage(_image_key(img, where), j2, j3, js, sc, int(w) if isinstance(w, (int, float)) else 0,
-                     int(h) if isinstance(h, (int, float)) else 0)
+                     int(h) if isinstance(h, (int, float)) else 0, source=where)
 
 
 def parse_document(d, where: str) -> list[PredImage]:
@@ -127,6 +136,10 @@ def parse_document(d, where: str) -> list[PredImage]:
     if not isinstance(d, dict):
         raise HuporError(f"{where}: expected a JSON object")
     fmt = d.get("format")
+    if fmt in ("hupor-poses", "hupor-poses-video"):
+        from ..schema import validate_poses
+
+        validate_poses(d, where)
     if fmt == "hupor-poses-video":
         frames = d.get("frames")
         if not isinstance(frames, list):
@@ -169,13 +182,15 @@ def _parts(path: str) -> tuple[str, ...]:
     return PurePosixPath(str(path).replace("\\", "/")).parts
 
 
-def match_paths(gt_paths: list[str], pred_paths: list[str]) -> tuple[dict[int, int], list[int]]:
+def match_paths(gt_paths: list[str], pred_paths: list[str], sources: list[str] | None = None
+                ) -> tuple[dict[int, int], list[int]]:
     """Match prediction paths to GT paths by their tail: the last two components
     (``TS1/img_000000.jpg``). A GT path that is a bare file name (COCO ``file_name``) matches a
     prediction with that file name; a bare prediction file name matches a unique GT file name.
 
-    Returns ({pred index: gt index}, unmatched prediction indices). Two predictions for one GT image:
-    the later one is ignored and counted as unmatched.
+    Returns ({pred index: gt index}, unmatched prediction indices). Two predictions for one GT image
+    are an error naming both (``sources[k]``, default the prediction paths): which one to score would
+    change the result.
     """
     by2, bare, names, dup = {}, {}, {}, set()
     for i, p in enumerate(gt_paths):
@@ -188,7 +203,7 @@ def match_paths(gt_paths: list[str], pred_paths: list[str]) -> tuple[dict[int, i
         if parts[-1] in names:
             dup.add(parts[-1])
         names.setdefault(parts[-1], i)
-    out, unmatched, taken = {}, [], set()
+    out, unmatched, taken = {}, [], {}
     for k, p in enumerate(pred_paths):
         parts = _parts(p)
         g = by2.get("/".join(parts[-2:])) if parts else None
@@ -196,9 +211,13 @@ def match_paths(gt_paths: list[str], pred_paths: list[str]) -> tuple[dict[int, i
             g = bare.get(parts[-1])
             if g is None and len(parts) == 1 and parts[0] not in dup:
                 g = names.get(parts[0])
-        if g is None or g in taken:
+        if g is None:
             unmatched.append(k)
             continue
+        if g in taken:
+            names = sources if sources is not None else pred_paths
+            raise HuporError(f"two predictions for ground-truth image {gt_paths[g]}: {names[taken[g]]} and "
+                             f"{names[k]}; keep one")
         out[k] = g
-        taken.add(g)
+        taken[g] = k
     return out, unmatched

@@ -21,17 +21,62 @@ from typing import Any, Callable
 from .errors import HuporError
 
 
+TMP_TAG = ".hupor-tmp-"
+_swept: set[str] = set()   # folders already swept by this process (a cache, not configuration)
+
+
+def sweep_temporary(folder: str | os.PathLike) -> list[Path]:
+    """Delete the temporary files that a killed hupor process left in ``folder``: names
+    ``.STEM.hupor-tmp-PID-*`` whose process ``PID`` no longer runs. Returns the deleted paths."""
+    gone = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return gone
+    for e in entries:
+        name = e.name
+        k = name.find(TMP_TAG)
+        if not name.startswith(".") or k < 0 or not e.is_file(follow_symlinks=False):
+            continue
+        pid = name[k + len(TMP_TAG):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:
+            os.unlink(e.path)
+            gone.append(Path(e.path))
+        except OSError:
+            pass
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:          # exists, owned by someone else
+        return True
+    return True
+
+
 def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None]) -> Path:
     """Call ``writer(tmp_path)`` then rename ``tmp_path`` onto ``path``. Returns ``path``.
 
     The temporary file keeps the target's suffix so writers that infer a format from it
-    (``cv2.imwrite``, ``matplotlib.savefig``) work.
+    (``cv2.imwrite``, ``matplotlib.savefig``) work. Its name ``.STEM.hupor-tmp-PID-XXXX.SUFFIX``
+    says which process wrote it; the first write into a folder sweeps the temporary files of
+    processes that died mid-write (:func:`sweep_temporary`, e.g. ``kill -9`` during a video).
     """
     path = Path(path)
     tmp_path = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+        folder = str(path.parent.resolve())
+        if folder not in _swept:
+            _swept.add(folder)
+            sweep_temporary(folder)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}{TMP_TAG}{os.getpid()}-", suffix=path.suffix,
+                                   dir=path.parent)
         os.close(fd)
         tmp_path = Path(tmp)
         writer(tmp_path)

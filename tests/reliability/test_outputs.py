@@ -74,3 +74,37 @@ def test_verbose_shows_the_traceback(paths, capsys):
     assert main(["-v", "synth", "--out", str(paths / "file.json"), "--scenes", "1"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" in err and err.strip().splitlines()[-1].startswith("hupor synth: error: --out")
+
+
+def test_kill_9_mid_write_leaves_a_temporary_file_that_the_next_run_sweeps(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from hupor.fileio import TMP_TAG, sweep_temporary, write_atomic
+
+    out = tmp_path / "out"
+    child = ("import sys, time\n"
+             "from hupor.fileio import write_atomic\n"
+             "def slow(p):\n"
+             "    open(p, 'wb').write(b'x' * 1000)\n"
+             "    print('writing', flush=True)\n"
+             "    time.sleep(60)\n"
+             f"write_atomic({str(out / 'clip.overlay.avi')!r}, slow)\n")
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    left = [p for p in out.iterdir() if TMP_TAG in p.name]
+    assert len(left) == 1 and left[0].name.startswith(".clip.overlay" + TMP_TAG + str(proc.pid))
+    # a temporary file of a live process (this one) is never swept
+    mine = out / f".other{TMP_TAG}{os.getpid()}-abc.json"
+    mine.write_text("{}")
+    assert sweep_temporary(out) == left and mine.exists()
+    # and the sweep runs by itself on the first atomic write into that folder in a new process
+    left[0].write_bytes(b"x")
+    subprocess.run([sys.executable, "-c", f"from hupor.fileio import write_text_atomic; "
+                    f"write_text_atomic({str(out / 'a.json')!r}, '{{}}')"], check=True)
+    assert not left[0].exists() and (out / "a.json").read_text() == "{}"

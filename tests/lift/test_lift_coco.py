@@ -20,7 +20,8 @@ def person(rng, score=0.9):
 
 def test_copied_joints_and_midpoints(rng):
     k = person(rng)
-    xy, sc, det = coco_to_mpi15(k[None])
+    xy, sc, det, anchor = coco_to_mpi15(k[None])
+    assert not anchor.any()
     for name in ("l_shoulder", "r_wrist", "l_knee", "r_ankle"):
         np.testing.assert_allclose(xy[0, M[name]], k[C[name], :2])
     np.testing.assert_allclose(xy[0, M["pelvis"]], (k[C["l_hip"], :2] + k[C["r_hip"], :2]) / 2)
@@ -33,13 +34,17 @@ def test_low_scores_are_absent_and_one_hip_gives_a_pelvis(rng):
     k = person(rng)
     k[C["r_hip"], 2] = 0.1
     k[C["l_wrist"], 2] = 0.2
-    xy, sc, det = coco_to_mpi15(k[None], threshold=0.3)
+    xy, sc, det, _ = coco_to_mpi15(k[None], threshold=0.3)
     assert not det[0, M["r_hip"]] and not det[0, M["l_wrist"]]
     shoulders = k[C["r_shoulder"], :2] - k[C["l_shoulder"], :2]
     np.testing.assert_allclose(xy[0, M["pelvis"]], k[C["l_hip"], :2] + 0.23 * shoulders)
     k[C["l_hip"], 2] = 0.1
-    _, _, det = coco_to_mpi15(k[None])
-    assert not det[0, M["pelvis"]]                 # no hip at all: no root
+    xy, sc, det, anchor = coco_to_mpi15(k[None])    # both hips occluded (low scores): an anchor pelvis
+    assert not det[0, M["pelvis"]] and anchor[0] and sc[0, M["pelvis"]] == 0
+    np.testing.assert_allclose(xy[0, M["pelvis"]], (k[C["l_hip"], :2] + k[C["r_hip"], :2]) / 2)
+    k[[C["l_hip"], C["r_hip"]], 2] = 0.01
+    xy, _, det, anchor = coco_to_mpi15(k[None])
+    assert not det[0, M["pelvis"]] and not anchor[0] and np.isnan(xy[0, M["pelvis"]]).all()   # no root
 
 
 def test_read_results_and_sizes(tmp_path, rng):

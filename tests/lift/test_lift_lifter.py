@@ -73,10 +73,14 @@ def test_lifter_with_a_perfect_refiner_gives_the_true_people():
     np.testing.assert_allclose(poses.joints_3d[0], xyz, atol=0.03 * 5000)
     assert (poses.state[0, det[0]] == VISIBLE).all() and (poses.state[0, ~det[0]] == OCCLUDED_INFERRED).all()
     np.testing.assert_allclose(poses.joints_2d[0, det[0]], uv[0, det[0]])   # detected 2D kept as given
-    # a detection without a pelvis is left out
+    # a detection without a pelvis is left out; an anchor pelvis lifts it, as an inferred joint
     det2 = det.copy()
     det2[0, ROOT] = False
     assert len(Lifter(bundle).lift(uv, det2, np.zeros((1, 15)), 640, 480, K).joints_3d) == 0
+    anchored = Lifter(bundle).lift(uv, det2, np.zeros((1, 15)), 640, 480, K, anchor=np.array([True]))
+    assert anchored.state[0, ROOT] == OCCLUDED_INFERRED and not anchored.detected[0, ROOT]
+    np.testing.assert_allclose(anchored.joints_2d[0, ROOT], uv[0, ROOT])
+    np.testing.assert_allclose(anchored.joints_3d[0], xyz, atol=0.03 * 5000)
 
 
 def test_lifter_needs_a_refiner():

@@ -25,7 +25,7 @@ def test_bundled_lift_model_beats_a_flat_person_on_unseen_scenes():
                 j = MPI15.joints.index(name)
                 kp[:, COCO17.index(name), :2] = rec.joints_2d[:, j]
                 kp[:, COCO17.index(name), 2] = np.where(rec.visibility[:, j] >= 1, 0.9, 0.0)
-        j2d, sc, det = coco_to_mpi15(kp)
+        j2d, sc, det, _ = coco_to_mpi15(kp)
         poses = lifter.lift(j2d, det, sc, rec.width, rec.height, rec.intrinsics)
         preds.append(poses)
         flat.append((poses.joints_2d, rec.intrinsics.backproject(

@@ -29,6 +29,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--model", help="lift model bundle (default: the bundled hupor/assets/lift.pt)")
     p.add_argument("--threshold", type=float, default=0.3,
                    help="keypoints scoring below this are absent and inferred by the lifter (default 0.3)")
+    p.add_argument("--root-threshold", type=float, default=0.05,
+                   help="hips scoring at least this still anchor an occluded pelvis (default 0.05)")
     p.add_argument("--min-score", type=float, default=0.0, help="skip detections scoring below this (default 0)")
     p.set_defaults(func=run)
     return p
@@ -76,8 +78,8 @@ def run(args) -> int:
         dets = [(k, s) for k, s in results[image_id] if s >= args.min_score]
         intr, source = resolve_intrinsics(w, h, K=K, fx=args.fx, fov_degrees=args.fov)
         kp = np.stack([k for k, _ in dets]) if dets else np.zeros((0, 17, 3))
-        j2d, scores, det = coco_to_mpi15(kp, args.threshold)
-        poses = lifter.lift(j2d, det, scores, w, h, intr)
+        j2d, scores, det, anchor = coco_to_mpi15(kp, args.threshold, min(args.root_threshold, args.threshold))
+        poses = lifter.lift(j2d, det, scores, w, h, intr, anchor)
         n_skipped += len(kp) - len(poses.joints_2d)
         pred = to_prediction(poses, Letterbox.fit(w, h, lifter.net_w, lifter.net_h), intr,
                              "file" if args.intrinsics else source)
@@ -85,5 +87,5 @@ def run(args) -> int:
         write_poses(out_dir / f"{Path(name).stem if name else image_id}.json", pred.to_json(bundle.skeleton, model_info))
         n_people += pred.num_persons
     print(f"{len(results)} images, {n_people} people lifted, {n_skipped} detections without a pelvis "
-          f"(both hips, or one hip and both shoulders, are needed) -> {out_dir}")
+          f"(both hips, or one hip and both shoulders, scoring at least --root-threshold) -> {out_dir}")
     return 0

@@ -11,6 +11,9 @@ the motion-capture skeletons the pelvis *is* the hip midpoint); ``neck`` = midpo
 (35 mm from the mocap neck on average); ``head_top`` is never given by COCO and is always inferred by
 the lifter, like an occluded joint. With one hip only, the pelvis is that hip moved by 0.23 × the
 shoulder vector towards the other side (hip width ≈ 0.47 × shoulder width on the mocap poses).
+A person needs a pelvis to be lifted: when the hips score below ``threshold`` (occluded), the same
+rules on the keypoints scoring at least ``root_threshold`` give an *anchor* pelvis (a detector's
+low-score keypoints still mark roughly where an occluded joint is); it is then an inferred joint.
 """
 
 from __future__ import annotations
@@ -30,12 +33,27 @@ _COPIED = ("l_shoulder", "r_shoulder", "l_elbow", "r_elbow", "l_wrist", "r_wrist
 HALF_HIP_OVER_SHOULDER = 0.23  # (hip width / shoulder width) / 2 on the mocap poses
 
 
-def coco_to_mpi15(keypoints: np.ndarray, threshold: float = 0.3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def coco_to_mpi15(keypoints: np.ndarray, threshold: float = 0.3, root_threshold: float = 0.05
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``keypoints`` (N, 17, 3) x, y (px), score → MPI15 ``joints_2d`` (N, 15, 2) px (NaN where
-    absent), ``scores`` (N, 15) and ``detected`` (N, 15) bool (score ≥ ``threshold``)."""
+    absent), ``scores`` (N, 15), ``detected`` (N, 15) bool (score ≥ ``threshold``) and ``anchor``
+    (N,) bool: the pelvis comes from low-score keypoints (≥ ``root_threshold``), not detected."""
     k = np.asarray(keypoints, np.float64)
     if k.ndim != 3 or k.shape[1:] != (17, 3):
         raise HuporError(f"COCO keypoints: expected (N, 17, 3), got {k.shape}")
+    xy, sc, det = _convert(k, threshold)
+    pel = MPI15.root
+    anchor = ~det[:, pel]
+    if anchor.any() and root_threshold < threshold:
+        wxy, wsc, wdet = _convert(k[anchor], root_threshold)
+        xy[anchor, pel], sc[anchor, pel] = wxy[:, pel], 0.0
+        anchor[anchor] = wdet[:, pel]
+    else:
+        anchor[:] = False
+    return xy, sc, det, anchor
+
+
+def _convert(k: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(k)
     c = {name: i for i, name in enumerate(COCO17)}
     m = {name: i for i, name in enumerate(MPI15.joints)}

@@ -74,16 +74,21 @@ class Lifter:
         self.passes = max(1, int(passes))
 
     def lift(self, joints_2d: np.ndarray, detected: np.ndarray, scores: np.ndarray, width: int, height: int,
-             intrinsics: Intrinsics) -> Poses:
-        """People (N, J) → :class:`Poses` (people without a detected root are left out). Detected joints
-        keep their 2D position (state ``visible``); the others are filled from the lifted 3D and
-        projected (``occluded_inferred``)."""
+             intrinsics: Intrinsics, anchor: np.ndarray | None = None) -> Poses:
+        """People (N, J) → :class:`Poses` (people without a root are left out). Detected joints keep
+        their 2D position (state ``visible``); the others are filled from the lifted 3D and projected
+        (``occluded_inferred``). ``anchor`` (N,) bool: the root's 2D in ``joints_2d`` is a weak
+        estimate (an occluded pelvis, :func:`hupor.lift.coco.coco_to_mpi15`): it anchors the person
+        and keeps its 2D, but counts as inferred."""
         sk = self.skeleton
         root = sk.root
         uv = np.asarray(joints_2d, np.float64)
         det = np.asarray(detected, bool) & np.isfinite(uv).all(-1)
+        weak = np.zeros(len(det), bool) if anchor is None else np.asarray(anchor, bool) & ~det[:, root]
+        weak &= np.isfinite(uv[:, root]).all(-1)
+        det[weak, root] = True
         keep = det[:, root]
-        uv, det, sc = uv[keep], det[keep], np.asarray(scores, np.float64)[keep]
+        uv, det, sc, weak = uv[keep], det[keep], np.asarray(scores, np.float64)[keep], weak[keep]
         n, j = det.shape
         if n == 0:
             return Poses.empty(j)
@@ -101,8 +106,11 @@ class Lifter:
         joints_3d[det] = intrinsics.backproject(uv[det], (z[:, None] + rel[..., 2])[det])
         joints_2d_out = np.where(det[..., None], uv, intrinsics.project(joints_3d))
         state = np.where(det, VISIBLE, OCCLUDED_INFERRED).astype(np.int8)
+        state[weak, root] = OCCLUDED_INFERRED
         bad = ~np.isfinite(joints_3d).all(-1) | (joints_3d[..., 2] <= 1.0)
         state[bad] = MISSING
+        given = det.copy()
+        given[weak, root] = False
         return Poses(joints_net=lb.to_net(joints_2d_out), joints_2d=joints_2d_out, joints_3d=joints_3d,
-                     scores=np.where(det, sc, 0.0).astype(np.float32), detected=det, root_depth_mm=z,
-                     person_scores=(sc * det).sum(1) / j, filled=~det & ~bad, state=state)
+                     scores=np.where(given, sc, 0.0).astype(np.float32), detected=given, root_depth_mm=z,
+                     person_scores=(sc * given).sum(1) / j, filled=~given & ~bad, state=state)

@@ -30,6 +30,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     h.add_argument("--subjects", type=int, nargs="+", default=[9, 11], help="test subjects (default 9 11)")
     h.add_argument("--stride", type=int, default=64, help="evaluate frames with frame_idx %% stride == 0 (64)")
     h.add_argument("--cameras", type=int, nargs="+", help="cameras to evaluate (default all)")
+    from ..progress import add_flag
+
+    add_flag(p)
     p.set_defaults(func=run)
     return p
 
@@ -40,7 +43,10 @@ def _mupots(args):
     from ..eval.report import mupots_table
 
     gts, notes = read_gt(args.gt, args.variant)
-    preds = read_mupots_predictions(args.pred, gts, reproject=not args.no_reproject)
+    from ..progress import enabled
+
+    preds = read_mupots_predictions(args.pred, gts, reproject=not args.no_reproject,
+                                    progress=enabled(args.no_progress))
     settings = ["relative", "absolute"] if args.setting == "both" else [args.setting]
     tables, out = [], {"protocol": "mupots", "variant": args.variant}
     for s in settings:
@@ -55,7 +61,10 @@ def _h36m(args):
     from ..eval.h36m import evaluate_h36m_files
     from ..eval.report import h36m_table
 
-    res = evaluate_h36m_files(args.pred, args.gt, args.subjects, args.stride, args.cameras)
+    from ..progress import enabled
+
+    res = evaluate_h36m_files(args.pred, args.gt, args.subjects, args.stride, args.cameras,
+                              progress=enabled(args.no_progress))
     return h36m_table(res), res.to_dict()
 
 
@@ -66,7 +75,10 @@ def _ap(args):
     from ..fileio import read_json
 
     gt = read_json(args.gt)
-    dets, notes = detections_from_predictions(read_predictions(args.pred), gt, args.protocol)
+    from ..progress import enabled
+
+    preds = read_predictions(args.pred, progress=enabled(args.no_progress))
+    dets, notes = detections_from_predictions(preds, gt, args.protocol)
     stats = keypoint_ap(gt, dets, args.protocol, str(args.gt))
     if not dets:
         notes.append("no detections: every statistic is 0")

@@ -32,6 +32,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--root-threshold", type=float, default=0.05,
                    help="hips scoring at least this still anchor an occluded pelvis (default 0.05)")
     p.add_argument("--min-score", type=float, default=0.0, help="skip detections scoring below this (default 0)")
+    from ..progress import add_flag
+
+    add_flag(p)
     p.set_defaults(func=run)
     return p
 
@@ -72,8 +75,10 @@ def run(args) -> int:
                   "skeleton": bundle.skeleton.name}
     out_dir = Path(args.json_output)
     out_dir.mkdir(parents=True, exist_ok=True)
+    from ..progress import bar, enabled
+
     n_people = n_skipped = 0
-    for image_id in sorted(results):
+    for image_id in bar(sorted(results), desc="lift", unit="img", show=enabled(args.no_progress)):
         w, h, name = sizes[image_id]
         dets = [(k, s) for k, s in results[image_id] if s >= args.min_score]
         intr, source = resolve_intrinsics(w, h, K=K, fx=args.fx, fov_degrees=args.fov)

@@ -50,6 +50,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="videos: give each person a track_id that persists across frames (docs/video.md)")
     p.add_argument("--smooth", action="store_true",
                    help="videos: One-Euro smoothing per track of 2D, 3D joints and root depth (implies --track)")
+    from ..progress import add_flag
+
+    add_flag(p)
     p.set_defaults(func=run)
     return p
 
@@ -122,14 +125,20 @@ def run(args) -> int:
     depth = 0 if args.no_prefetch else PREFETCH_DEPTH
     ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames, depth)
     ctx.track, ctx.smooth = args.track or args.smooth, args.smooth
+    from ..progress import bar, enabled
+
+    ctx.progress = enabled(args.no_progress)
     images = [s for s in sources if s.kind == "image"]
     streams = [s for s in sources if s.kind != "image"]
     done, people = 0, 0
     batches = (_read_images(images[i:i + args.batch_size]) for i in range(0, len(images), args.batch_size))
+    folder_bar = bar(total=len(images), desc="images", unit="img", show=ctx.progress and len(images) > 1)
     with Prefetch(batches, depth) as read_batches:  # the next batch is read while the network runs
         for batch in read_batches:
             d, n = ctx.images(batch, errors)
             done, people = done + d, people + n
+            folder_bar.update(len(batch))
+    folder_bar.close()
     for src in streams:
         try:
             people += ctx.stream(src)
@@ -167,6 +176,7 @@ def _report(done: int, people: int, errors: list) -> None:
 
 class _Context:
     track = smooth = False  # --track / --smooth: fresh Tracker / Smoother stages per video
+    progress = False        # draw progress bars (stderr is a terminal, no --no-progress)
 
     def video_stages(self) -> list:
         from ..methods import Smoother, Tracker
@@ -230,9 +240,8 @@ class _Context:
 
     def stream(self, src) -> int:
         """A video file or webcam → one ``hupor-poses-video`` JSON (+ overlay video). Returns people."""
-        from tqdm import tqdm
-
         from ..fileio import write_atomic
+        from ..progress import bar as progress_bar
         from ..media import iter_video, iter_webcam, video_info
         from ..prefetch import Prefetch
         from ..schema import intrinsics_json, video_json, write_poses
@@ -253,7 +262,7 @@ class _Context:
         def process(writer_path):
             writer = None
             batch = []
-            bar = tqdm(total=total or None, desc=src.name, unit="frame", file=sys.stderr)
+            bar = progress_bar(total=total or None, desc=src.name, unit="frame", show=self.progress)
             try:
                 with Prefetch(frames, self.prefetch * self.batch) as read_frames:
                     for idx, img in _interruptible(read_frames, src.kind == "webcam"):

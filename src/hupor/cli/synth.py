@@ -38,6 +38,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="folder of DeepMimic clips + humanoid.urdf (default: the pybullet install)")
     p.add_argument("--config", default=None, help="YAML with SceneConfig fields")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="SceneConfig overrides")
+    from ..progress import add_flag
+
+    add_flag(p)
     p.set_defaults(func=run)
     return p
 
@@ -45,9 +48,9 @@ def register(subparsers) -> argparse.ArgumentParser:
 def run(args) -> int:
     from ..config import load_config
     from ..data.synth import SceneConfig, generate
-    from ..fileio import check_output_dir
-
     from ..errors import HuporError
+    from ..fileio import check_output_dir
+    from ..progress import enabled
 
     if (args.scenes is None) == (args.sequence is None):
         raise HuporError("hupor synth: give exactly one of --scenes N or --sequence FRAMES")
@@ -63,11 +66,11 @@ def run(args) -> int:
 
         people = args.people[1] if args.people else 4
         path = generate_sequence(args.out, args.sequence, args.seed, config, args.fps, people,
-                                 args.motion_dir, progress=True)
+                                 args.motion_dir, progress=enabled(args.no_progress))
         print(f"wrote {args.sequence} frames ({people} people, {args.fps:g} fps): {path}")
         return 0
     path = generate(args.out, args.scenes, args.seed, config, workers=args.workers,
-                    image_format=args.format, motion_dir=args.motion_dir, progress=True,
+                    image_format=args.format, motion_dir=args.motion_dir, progress=enabled(args.no_progress),
                     maps=args.maps)
     print(f"wrote {args.scenes} scenes: {path}")
     return 0

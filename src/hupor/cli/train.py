@@ -44,6 +44,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--flip", action="store_true", help="flip test (average with the mirrored image)")
     s.add_argument("--limit", type=int, default=0, help="use at most this many images (0 = all)")
     s.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar (drawn only on a terminal)")
     s.set_defaults(func=_run_pairs)
     s = sub.add_parser("synth-pairs", help="synthetic RefineNet pairs: mocap skeletons through a noise model "
                        "measured on real pairs (hupor.lift)")
@@ -58,6 +59,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--flat-z", action="store_true", help="no relative depth: every joint at the root depth "
                    "(pairs for a 2D-only lifter)")
     s.add_argument("--out", required=True, help="output .npz (the fitted noise model goes to OUT.noise.json)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar (drawn only on a terminal)")
     s.set_defaults(func=_run_synth_pairs)
     s = sub.add_parser("export", help="combine stage weights / checkpoints / bundles into one bundle")
     s.add_argument("--detector", help="detector part (OUT/detector.pt, a .ckpt or a bundle)")
@@ -109,7 +111,9 @@ def _run_pairs(args) -> int:
     if args.limit:
         records.records = records.records[: args.limit]
     method = method_from_bundle(bundle, flip_test=args.flip)
-    pairs = make_pairs(method, records, max_dist_net=args.max_dist)
+    from ..progress import enabled
+
+    pairs = make_pairs(method, records, max_dist_net=args.max_dist, progress=enabled(args.no_progress))
     save_pairs(args.out, pairs)
     print(f"{len(pairs.features)} pairs from {pairs.num_images} images "
           f"({pairs.num_gt} ground-truth people, {pairs.num_pred} detected) -> {args.out}")
@@ -124,6 +128,7 @@ def _run_synth_pairs(args) -> int:
     from ..errors import HuporError
     from ..fileio import check_output_file, require_regular_file, write_json_atomic
     from ..lift import calibrate, load_noise, synthetic_pairs
+    from ..progress import enabled
     from ..skeleton import get_skeleton
     from ..train.config import load_experiment
     from ..train.refiner_data import save_pairs
@@ -148,7 +153,8 @@ def _run_synth_pairs(args) -> int:
     scene_cfg = from_dict(SceneConfig, dict(cfg.data.synth.options), "data.synth.options")
     scenes = SkeletonScenes(scene_cfg, seed=args.seed, length=args.scenes)
     cp = cfg.codec_params
-    pairs = synthetic_pairs(noise, scenes, cp.net_w, cp.net_h, skeleton.root, seed=args.seed, progress=True)
+    pairs = synthetic_pairs(noise, scenes, cp.net_w, cp.net_h, skeleton.root, seed=args.seed,
+                            progress=enabled(args.no_progress))
     save_pairs(args.out, pairs)
     write_json_atomic(str(args.out) + ".noise.json", noise.to_dict())
     print(f"{len(pairs.features)} synthetic pairs from {args.scenes} scenes (unrefined MPJPE "

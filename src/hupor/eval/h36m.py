@@ -149,7 +149,8 @@ def _gt_frames(gt_path, subjects, stride, cameras):
     return paths, np.array(j3s).reshape(-1, 17, 3), np.array(pels).reshape(-1, 2), acts
 
 
-def evaluate_h36m_files(pred_path, gt_path, subjects=(9, 11), stride: int = 64, cameras=None) -> H36mResult:
+def evaluate_h36m_files(pred_path, gt_path, subjects=(9, 11), stride: int = 64, cameras=None,
+                        progress: bool = False) -> H36mResult:
     """hupor prediction files against the json release folder (frames ``frame_idx % stride == 0`` of
     ``subjects``) or a canonical records json. Per image, the predicted person whose 2D pelvis is
     nearest the GT pelvis is scored; MPI15 → H36M leaves spine and nose out."""
@@ -158,7 +159,7 @@ def evaluate_h36m_files(pred_path, gt_path, subjects=(9, 11), stride: int = 64, 
     paths, gt3, gt_pel, acts = _gt_frames(gt_path, subjects, stride, cameras)
     if not paths:
         raise HuporError(f"{gt_path}: no ground-truth frames for subjects {subjects}")
-    preds = read_predictions(pred_path)
+    preds = read_predictions(pred_path, progress)
     pairs, unmatched = match_paths(paths, [p.path for p in preds], [p.source or p.path for p in preds])
     out = np.full(gt3.shape, np.nan)
     for k, g in pairs.items():

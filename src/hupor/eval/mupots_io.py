@@ -266,7 +266,7 @@ def _mat_predictions(path: Path) -> dict:
     return out
 
 
-def read_mupots_predictions(path, gts: list[GTFrame], reproject: bool = True) -> dict:
+def read_mupots_predictions(path, gts: list[GTFrame], reproject: bool = True, progress: bool = False) -> dict:
     """Predictions keyed by image path, ready for :func:`~hupor.eval.mupots.evaluate_mupots`.
 
     ``path``: a hupor prediction file or directory, SMAP's result json (``3d_pairs``), or the
@@ -280,7 +280,7 @@ def read_mupots_predictions(path, gts: list[GTFrame], reproject: bool = True) ->
         if isinstance(data, dict) and "3d_pairs" in data:
             return _smap_pairs(data, gts, str(path), reproject)
     out, seen = {}, {}
-    for p in read_predictions(path):
+    for p in read_predictions(path, progress):
         if p.path in out:
             raise HuporError(f"two predictions for image {p.path}: {seen[p.path]} and {p.source}; keep one")
         out[p.path], seen[p.path] = (p.joints_2d, p.joints_3d), p.source

@@ -161,8 +161,9 @@ def parse_document(d, where: str) -> list[PredImage]:
     raise HuporError(f"{where}: not a hupor prediction file (field 'format' is {fmt!r})")
 
 
-def read_predictions(path) -> list[PredImage]:
-    """``path``: one hupor JSON file or a directory searched recursively for ``*.json``."""
+def read_predictions(path, progress: bool = False) -> list[PredImage]:
+    """``path``: one hupor JSON file or a directory searched recursively for ``*.json``
+    (``progress``: a bar over the files)."""
     path = Path(path)
     if path.is_dir():
         files = sorted(path.rglob("*.json"))
@@ -172,8 +173,10 @@ def read_predictions(path) -> list[PredImage]:
         files = [path]
     else:
         raise HuporError(f"{path}: no such file or directory")
+    from ..progress import bar
+
     out: list[PredImage] = []
-    for f in files:
+    for f in bar(files, desc="predictions", unit="file", show=progress and len(files) > 1):
         out.extend(parse_document(read_json(f), str(f)))
     return out
 

@@ -2,7 +2,9 @@
 # Reproduce the bundled default model src/hupor/assets/default.pt (cpu-s2: cpu-tiny networks with the
 # stride-2 head, synthetic domain). About 150 minutes on a 2-core CPU: the detector (one core) runs
 # beside the reasoner phases (the other core). Usage: benchmarks/train_default.sh [OUT] [PART]
-#   PART: all (default), data, detector, reasoner, reasoner-det, refiner.  Run from the repository root.
+#   PART: all (default), data, detector, reasoner, reasoner-det, refiner, continue.  Run from the repository root.
+#   The bundled model is "all" (session 3, ~150 min) followed by "continue" (session 4, ~110 min): the
+#   detector trained 3000 more steps, then pairs, synthetic pairs and RefineNet again (docs/training.md).
 #   A GPU user scales it with config keys alone, e.g. add train.accelerator=gpu train.detector.batch_size=32
 #   to the train commands (docs/training.md).
 set -euo pipefail
@@ -50,4 +52,22 @@ if [[ $PART == all || $PART == refiner ]]; then
   $HUPOR train refiner --config cpu-s2 --out "$OUT/refiner" --bundle "$OUT/det-reasoner.pt" \
     "data.pairs=[$OUT/pairs-train.npz]" "data.val_pairs=[$OUT/pairs-val.npz]"
   cp "$OUT/refiner/bundle.pt" src/hupor/assets/default.pt
+fi
+if [[ $PART == continue ]]; then
+  # 3000 more detector steps from the finished detector (lr 1.5e-3, linear decay), same data
+  $HUPOR train detector --config cpu-s2 --out "$OUT/detector-2" --init "$OUT/detector/detector.pt" "${DATA[@]}" \
+    train.detector.steps=3000 train.detector.lr=1.5e-3 train.detector.warmup_steps=50
+  $HUPOR train export --detector "$OUT/detector-2/detector.pt" --reasoner "$OUT/reasoner-det/reasoner.pt" \
+    --decode cpu-s2 --out "$OUT/det-reasoner-2.pt"
+  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner-2.pt" \
+    --records "$OUT/synth-train/annotations.json" --limit 1500 --out "$OUT/pairs-train-2.npz"
+  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner-2.pt" \
+    --records "$OUT/synth-val/annotations.json" --out "$OUT/pairs-val-2.npz"
+  # synthetic pairs: mocap skeleton scenes through the noise model measured on the real pairs
+  $HUPOR train synth-pairs --config cpu-s2 --calibrate "$OUT/pairs-train-2.npz" --scenes 40000 --seed 102 \
+    --out "$OUT/synth-pairs.npz"
+  $HUPOR train refiner --config cpu-s2 --out "$OUT/refiner-2" --bundle "$OUT/det-reasoner-2.pt" \
+    "data.pairs=[$OUT/pairs-train-2.npz]" "data.val_pairs=[$OUT/pairs-val-2.npz]" \
+    "data.mix_pairs=[$OUT/synth-pairs.npz]" data.mix_ratio=0.8 train.refiner.steps=3000 train.refiner.step_every=1000
+  cp "$OUT/refiner-2/bundle.pt" src/hupor/assets/default.pt
 fi

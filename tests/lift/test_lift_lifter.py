@@ -127,3 +127,12 @@ def _pairs(tmp_path):
     f = rng.normal(size=(64, 15, 5)).astype(np.float32)
     np.savez(tmp_path / "p.npz", features=f, target=f[..., :3])
     return tmp_path / "p.npz"
+
+
+def test_a_lift_bundle_is_refused_by_predict_with_a_pointer_to_lift(tmp_path, capsys):
+    from hupor.cli.lift import default_lift_model
+    from hupor.predictor import ASSETS
+
+    assert main(["predict", str(ASSETS / "demo_scene.jpg"), "--checkpoint", str(default_lift_model()),
+                 "--json-output", str(tmp_path / "out")]) == 2
+    assert "use it with 'hupor lift" in capsys.readouterr().err and not (tmp_path / "out").exists()

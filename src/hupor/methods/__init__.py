@@ -28,6 +28,9 @@ def method_from_bundle(bundle, codec_params=None, decode=None, flip_test: bool =
     from ..errors import HuporError
 
     name = getattr(bundle, "method", "hupor")
+    if name == "lift":
+        raise HuporError("model bundle: a lift model (2D keypoints -> 3D, no image network); use it with "
+                         "'hupor lift RESULTS.json --model BUNDLE'")
     if name not in METHODS:
         raise HuporError(f"model bundle: unknown method {name!r}; this hupor knows: {', '.join(METHODS)}")
     return METHODS[name](bundle, codec_params=codec_params, decode=decode, flip_test=flip_test, info=info,

@@ -114,3 +114,16 @@ def test_the_untagged_tolerant_reader_still_refuses_absurd_numbers(tmp_path):
     (tmp_path / "p.json").write_text(json.dumps(doc))
     with pytest.raises(HuporError, match=r"joints_2d_px\[0\]: coordinates must be finite"):
         read_predictions(tmp_path / "p.json")
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("{not json", "res.json"),
+    (json.dumps([{"image_id": 1, "keypoints": [1, 2, 3]}]), "res.json[0].keypoints: must be 51 numbers"),
+    (json.dumps([{"image_id": 5, "keypoints": [0] * 51}]), "image_id 5 has no size"),
+])
+def test_lift_input_errors_are_one_line(tmp_path, fails, content, fragment):
+    (tmp_path / "res.json").write_text(content)
+    gt = _gt(tmp_path)
+    out = tmp_path / "out"
+    fails(["lift", tmp_path / "res.json", "--coco-images", gt, "--json-output", out], fragment)
+    assert not out.exists()

@@ -30,3 +30,45 @@ def test_two_process_cpu_ddp(tmp_path, tiny):
     assert len(changed) > 0
     ckpt = torch.load(tmp_path / "ddp" / "checkpoints" / "last.ckpt", weights_only=True)
     assert ckpt["global_step"] == 6
+
+
+import lightning as L  # noqa: E402
+
+
+class RecordRanks(L.Callback):
+    """Writes, per rank, the ids of the samples it trained on and its final weights (ddp_spawn pickles
+    callbacks into the worker processes, so the results come back through files)."""
+
+    def __init__(self, folder):
+        self.folder, self.ids = str(folder), []
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        self.ids.extend(batch[0][:, 0, 0].tolist())
+
+    def on_train_end(self, trainer, pl_module):
+        torch.save({"ids": torch.tensor(self.ids),
+                    "state": {k: v.detach().cpu() for k, v in pl_module.refiner.state_dict().items()}},
+                   f"{self.folder}/rank{trainer.global_rank}.pt")
+
+
+def test_ddp_replicas_agree_and_ranks_see_different_shards(tmp_path, tiny):
+    rng = np.random.default_rng(1)
+    n = 128
+    f = rng.normal(size=(n, 15, 5)).astype(np.float32)
+    f[:, 0, 0] = np.arange(n)                      # a sample id in every feature row
+    t = (f[..., :3] * 10).astype(np.float32)
+    np.savez(tmp_path / "pairs.npz", features=f, target=t)
+    batch, steps = 16, 4                          # 2 ranks x 4 steps x 16 = one epoch of 128
+    cfg = load_experiment("cpu-tiny", tiny + [
+        f"data.pairs=[{tmp_path / 'pairs.npz'}]", "train.devices=2", "train.strategy=ddp_spawn",
+        f"train.refiner.steps={steps}", "train.refiner.epochs=0", f"train.refiner.batch_size={batch}"])
+    run_stage("refiner", cfg, tmp_path / "ddp", callbacks=[RecordRanks(tmp_path)])
+    r0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    r1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
+    for k, v in r0["state"].items():                # DDP keeps the replicas identical
+        if v.is_floating_point() and "running" not in k:
+            torch.testing.assert_close(v, r1["state"][k], msg=f"replicas differ at {k}")
+    ids0, ids1 = set(r0["ids"].long().tolist()), set(r1["ids"].long().tolist())
+    assert len(r0["ids"]) == len(r1["ids"]) == steps * batch
+    assert not ids0 & ids1                           # each rank its own shard, no sample twice
+    assert len(ids0 | ids1) == n

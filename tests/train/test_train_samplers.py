@@ -47,3 +47,20 @@ def test_bad_arguments():
         MixedBatchSampler([0, 5], 4)
     with pytest.raises(HuporError, match="one fraction"):
         MixedBatchSampler([5, 5], 4, fractions=[1.0])
+
+
+def test_ranks_take_disjoint_shards_of_every_group():
+    from hupor.train.samplers import MixedBatchSampler
+
+    sizes, batch, world = [64, 32], 8, 2
+    seen = []
+    for rank in range(world):
+        s = MixedBatchSampler(sizes, batch, [0.5, 0.5], seed=3, rank=rank, world_size=world)
+        s.set_epoch(1)
+        seen.append([i for b in s for i in b])
+    big = [[i for i in ids if i < 64] for ids in seen]        # the larger group: one pass per epoch
+    a, b = set(big[0]), set(big[1])
+    assert len(big[0]) == len(a) == 32 and not a & b           # no sample twice, none on both ranks
+    assert a | b == set(range(64))
+    small = [[i for i in ids if i >= 64] for ids in seen]      # the smaller group is repeated, yet each
+    assert not set(small[0][:16]) & set(small[1][:16])         # pass is split between the ranks

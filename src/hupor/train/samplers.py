@@ -1,7 +1,8 @@
 """Batch samplers: fixed-ratio mixing of dataset groups (method §13, the 50/50 MuCo/COCO batches).
 
 The samplers shard by rank themselves (so the Trainer runs with ``use_distributed_sampler=False``):
-every rank draws its own batches from a generator seeded by (seed, epoch, rank).
+every rank draws the same permutations of each group (a generator seeded by (seed, epoch, group))
+and takes every ``world_size``-th entry starting at its rank, so the ranks' shards are disjoint.
 """
 
 from __future__ import annotations
@@ -69,9 +70,12 @@ class MixedBatchSampler:
         return self.num_batches
 
     def __iter__(self) -> Iterator[list[int]]:
-        rng = np.random.default_rng([self.seed, self.epoch, self.rank])
-        streams = [_Stream(n, off, rng if self.shuffle else None, self.rank, self.world_size)
-                   for n, off in zip(self.group_sizes, self.offsets)]
+        # one generator per group, seeded by (seed, epoch, group) and the same on every rank: all
+        # ranks draw the same permutations and rank r takes every world_size-th entry from r, so
+        # the ranks' shards are disjoint
+        streams = [_Stream(n, off, np.random.default_rng([self.seed, self.epoch, g]) if self.shuffle else None,
+                           self.rank, self.world_size)
+                   for g, (n, off) in enumerate(zip(self.group_sizes, self.offsets))]
         for _ in range(self.num_batches):
             batch: list[int] = []
             for stream, count in zip(streams, self.counts):
@@ -80,21 +84,24 @@ class MixedBatchSampler:
 
 
 class _Stream:
-    """Endless indices of one group: shuffled permutations (or, unshuffled, the rank's stride)."""
+    """Endless indices of one group: the rank's stride through shuffled permutations (a new one when
+    the rank has taken its share) or, unshuffled, through the group in order."""
 
     def __init__(self, size: int, offset: int, rng: np.random.Generator | None, rank: int, world: int):
-        self.size, self.offset, self.rng = size, offset, rng
-        self.pos = rank % size if rng is None else 0
-        self.step = world if rng is None else 1
+        self.size, self.offset, self.rng, self.rank = size, offset, rng, rank
+        self.pos = rank % size
+        self.step = world
         self.perm = np.arange(size) if rng is None else rng.permutation(size)
 
     def take(self, count: int) -> list[int]:
         out = []
         for _ in range(count):
             if self.pos >= self.size:
-                self.pos %= self.size
                 if self.rng is not None:
+                    self.pos = self.rank % self.size
                     self.perm = self.rng.permutation(self.size)
+                else:
+                    self.pos %= self.size
             out.append(int(self.perm[self.pos]) + self.offset)
             self.pos += self.step
         return out

@@ -27,32 +27,20 @@ import torch
 
 
 def coco_keypoints(rec, noise, rng):
-    """(N, 17, 3) COCO-format detections of ``rec``'s people: ``noise`` a DetectionNoise, or None
-    for the protocol noise."""
-    from hupor.lift.coco import COCO17
-    from hupor.skeleton import MPI15
+    """(N, 17, 3) COCO-format detections of ``rec``'s people: ``noise`` a DetectionNoise
+    (``hupor.lift.noise.noisy_2d``), or None for the protocol noise."""
+    from hupor.lift.noise import noisy_2d
+    from hupor.skeleton import COCO17, from_mpi15
 
-    n = rec.num_persons
-    height = np.ptp(rec.joints_2d[..., 1], axis=1)[:, None]
     vis = rec.visibility
     if noise is None:
-        sigma = 0.03 * height * np.ones((1, 15))
+        height = np.ptp(rec.joints_2d[..., 1], axis=1)[:, None, None]
         rep = (vis == 2) & (rng.random(vis.shape) >= 0.15)
-        uv = rec.joints_2d + rng.normal(size=(n, 15, 2)) * sigma[..., None]
+        uv = rec.joints_2d + rng.normal(size=rec.joints_2d.shape) * 0.03 * height
     else:
-        sigma = np.asarray(noise.sigma_px)[None] + np.asarray(noise.sigma_scale)[None] * height
-        p = np.where(vis == 2, np.asarray(noise.p_visible)[None],
-                     np.where(vis == 1, np.asarray(noise.p_occluded)[None], 0))
-        rep = rng.random(vis.shape) < p
-        uv = rec.joints_2d + rng.normal(size=(n, 15, 2)) * sigma[..., None]
-        out = rng.random(vis.shape) < noise.outlier_rate
-        uv += out[..., None] * rng.normal(size=(n, 15, 2)) * noise.outlier_px
-    kp = np.zeros((n, 17, 3))
-    for name in COCO17:
-        if name in MPI15.joints:
-            j = MPI15.joints.index(name)
-            kp[:, COCO17.index(name), :2] = uv[:, j]
-            kp[:, COCO17.index(name), 2] = np.where(rep[:, j], 0.9, 0.1)
+        uv, rep = noisy_2d(noise, rec.joints_2d, vis, rng)
+    score = np.where(rep, 0.9, 0.1)[..., None]
+    kp = np.nan_to_num(from_mpi15(np.concatenate([uv, score], -1), COCO17))   # face points: score 0
     return kp
 
 
@@ -97,12 +85,13 @@ def main() -> None:
             flat = rec.intrinsics.backproject(poses.joints_2d, np.repeat(z, 15, 1))
         rows["flat (no relative depth)"].append((poses.joints_2d, flat))
         # true root depth: shift each lifted person to its matched ground-truth root depth
-        keep = (det[:, 2] | anchor) & np.isfinite(j2d[:, 2]).all(-1)
-        gt_root = rec.joints_3d[keep, 2][:, 2] if keep.any() else np.zeros(0)
+        root = lifter.skeleton.root
+        keep = (det[:, root] | anchor) & np.isfinite(j2d[:, root]).all(-1)      # the people Lifter keeps
+        gt_root = rec.joints_3d[keep, root, 2]
         shifted = poses.joints_3d.copy()
         if len(shifted):
-            root3d = rec.intrinsics.backproject(poses.joints_2d[:, 2], gt_root)
-            shifted = shifted - shifted[:, 2:3] + root3d[:, None]
+            root3d = rec.intrinsics.backproject(poses.joints_2d[:, root], gt_root)
+            shifted = shifted - shifted[:, root:root + 1] + root3d[:, None]
             z_err.extend(zip((poses.root_depth_mm - gt_root).tolist(), gt_root.tolist()))
         rows["lifter, true root depth"].append((poses.joints_2d, shifted))
     people = sum(r.num_persons for r in scenes)

@@ -5,10 +5,10 @@ import numpy as np
 from hupor.bench.evaluate import evaluate_predictions
 from hupor.cli.lift import default_lift_model
 from hupor.data.synth import SceneConfig, SkeletonScenes, load_motion_library
-from hupor.lift.coco import COCO17, coco_to_mpi15
+from hupor.lift.coco import coco_to_mpi15
 from hupor.lift.lifter import Lifter
 from hupor.nets import load_bundle
-from hupor.skeleton import MPI15
+from hupor.skeleton import COCO17, from_mpi15
 
 
 def test_bundled_lift_model_beats_a_flat_person_on_unseen_scenes():
@@ -19,12 +19,8 @@ def test_bundled_lift_model_beats_a_flat_person_on_unseen_scenes():
                                  motion=load_motion_library()))
     preds, flat = [], []
     for rec in scenes:
-        kp = np.zeros((rec.num_persons, 17, 3))
-        for name in COCO17:
-            if name in MPI15.joints:
-                j = MPI15.joints.index(name)
-                kp[:, COCO17.index(name), :2] = rec.joints_2d[:, j]
-                kp[:, COCO17.index(name), 2] = np.where(rec.visibility[:, j] >= 1, 0.9, 0.0)
+        score = np.where(rec.visibility >= 1, 0.9, 0.0)[..., None]
+        kp = np.nan_to_num(from_mpi15(np.concatenate([rec.joints_2d, score], -1), COCO17))
         j2d, sc, det, _ = coco_to_mpi15(kp)
         poses = lifter.lift(j2d, det, sc, rec.width, rec.height, rec.intrinsics)
         preds.append(poses)

@@ -19,11 +19,11 @@ import numpy as np
 
 from ..errors import HuporError
 from ..fileio import read_json
+from ..schema import MAX_COORD, validate_poses
 
 log = logging.getLogger(__name__)
 
 VIDEO_SUFFIXES = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"}
-MAX_ABS = 1e9   # px or mm: anything larger is a broken file, not a prediction
 
 
 @dataclass
@@ -73,8 +73,8 @@ def _points(value, dims: int, num_joints: int, where: str) -> np.ndarray:
             out[j] = [_num(c) for c in p[:dims]]
         except HuporError as exc:
             raise HuporError(f"{where}[{j}]: {exc}") from None
-        if not (np.isnan(out[j]).all() or (np.isfinite(out[j]).all() and np.abs(out[j]).max() <= MAX_ABS)):
-            raise HuporError(f"{where}[{j}]: coordinates must be finite and at most {MAX_ABS:g} in size, "
+        if not (np.isnan(out[j]).all() or (np.isfinite(out[j]).all() and np.abs(out[j]).max() <= MAX_COORD)):
+            raise HuporError(f"{where}[{j}]: coordinates must be finite and at most {MAX_COORD:g} in size, "
                              f"got {p[:dims]}")
     return out
 
@@ -137,8 +137,6 @@ def parse_document(d, where: str) -> list[PredImage]:
         raise HuporError(f"{where}: expected a JSON object")
     fmt = d.get("format")
     if fmt in ("hupor-poses", "hupor-poses-video"):
-        from ..schema import validate_poses
-
         validate_poses(d, where)
     if fmt == "hupor-poses-video":
         frames = d.get("frames")

@@ -24,12 +24,12 @@ import numpy as np
 
 from ..errors import HuporError
 from ..fileio import read_json
+from ..skeleton import COCO17 as COCO17_SET
 from ..skeleton import MPI15
 
-COCO17 = ("nose", "l_eye", "r_eye", "l_ear", "r_ear", "l_shoulder", "r_shoulder", "l_elbow", "r_elbow",
-          "l_wrist", "r_wrist", "l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle")
-_COPIED = ("l_shoulder", "r_shoulder", "l_elbow", "r_elbow", "l_wrist", "r_wrist", "l_hip", "r_hip",
-           "l_knee", "r_knee", "l_ankle", "r_ankle")
+COCO17 = COCO17_SET.joints
+#: (MPI15 index, COCO index) of the joints copied as they are (``hupor.skeleton.COCO17.to_mpi15``)
+_COPIED = tuple((m, c) for m, c in enumerate(COCO17_SET.to_mpi15) if c >= 0)
 HALF_HIP_OVER_SHOULDER = 0.23  # (hip width / shoulder width) / 2 on the mocap poses
 
 
@@ -60,9 +60,9 @@ def _convert(k: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, n
     xy = np.full((n, 15, 2), np.nan)
     sc = np.zeros((n, 15))
     ok = k[..., 2] >= threshold
-    for name in _COPIED:
-        xy[:, m[name]] = np.where(ok[:, c[name], None], k[:, c[name], :2], np.nan)
-        sc[:, m[name]] = np.where(ok[:, c[name]], k[:, c[name], 2], 0.0)
+    for mj, cj in _COPIED:
+        xy[:, mj] = np.where(ok[:, cj, None], k[:, cj, :2], np.nan)
+        sc[:, mj] = np.where(ok[:, cj], k[:, cj, 2], 0.0)
 
     def mid(a, b):
         both = ok[:, c[a]] & ok[:, c[b]]

@@ -69,6 +69,28 @@ class DetectionNoise:
         return {k: (np.round(v, 4).tolist() if isinstance(v, list) else v) for k, v in asdict(self).items()}
 
 
+def noisy_2d(noise: DetectionNoise, joints_2d: np.ndarray, visibility: np.ndarray, rng: np.random.Generator,
+             root: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The 2D part of the noise: ``(joints_2d + error (N, J, 2), reported (N, J) bool)`` for
+    ground-truth ``joints_2d`` (px) and ``visibility`` (N, J) in {0, 1, 2}. ``root``: that joint is
+    always reported and never an outlier (the decoder starts people from it)."""
+    uv = np.asarray(joints_2d, np.float64)
+    vis = np.asarray(visibility)
+    n, j = vis.shape
+    p = np.where(vis == 2, np.asarray(noise.p_visible)[None], np.where(vis == 1, np.asarray(noise.p_occluded)[None], 0.0))
+    reported = rng.random((n, j)) < p
+    if root is not None:
+        reported[:, root] = True
+    height = np.ptp(uv[..., 1], axis=1)[:, None]                       # (N, 1) px
+    sigma = np.asarray(noise.sigma_px)[None] + np.asarray(noise.sigma_scale)[None] * height
+    out_uv = uv + rng.normal(size=(n, j, 2)) * sigma[..., None]
+    out = rng.random((n, j)) < noise.outlier_rate
+    if root is not None:
+        out[:, root] = False
+    out_uv += out[..., None] * rng.normal(size=(n, j, 2)) * noise.outlier_px
+    return out_uv, reported
+
+
 def simulate(noise: DetectionNoise, joints_net: np.ndarray, joints_3d_mm: np.ndarray, visibility: np.ndarray,
              f_net: tuple[float, float], c_net: tuple[float, float], root: int, rng: np.random.Generator
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,15 +107,7 @@ def simulate(noise: DetectionNoise, joints_net: np.ndarray, joints_3d_mm: np.nda
     n, j = vis.shape
     if j != noise.num_joints:
         raise HuporError(f"simulate: {j} joints, the noise model has {noise.num_joints}")
-    p = np.where(vis == 2, np.asarray(noise.p_visible)[None], np.where(vis == 1, np.asarray(noise.p_occluded)[None], 0.0))
-    det = rng.random((n, j)) < p
-    det[:, root] = True
-    height = np.ptp(uv[..., 1], axis=1)[:, None]                       # (N, 1) px
-    sigma = np.asarray(noise.sigma_px)[None] + np.asarray(noise.sigma_scale)[None] * height
-    uv_noisy = uv + rng.normal(size=(n, j, 2)) * sigma[..., None]
-    out = rng.random((n, j)) < noise.outlier_rate
-    out[:, root] = False
-    uv_noisy += out[..., None] * rng.normal(size=(n, j, 2)) * noise.outlier_px
+    uv_noisy, det = noisy_2d(noise, uv, vis, rng, root)
     z_root = xyz[:, root, 2] * np.exp(rng.normal(size=n) * noise.root_log_sigma)
     if noise.flat_z:
         relz = np.zeros((n, j))

@@ -11,7 +11,11 @@ Rows run one after the other in this process; ``OUT/results.json`` is rewritten 
 every row, and rows already in it are skipped, so a killed run resumes where it stopped.
 
     .venv/bin/python benchmarks/ablations.py --out runs/bench [--steps 800] [--seeds 0 1] [--size 128 96]
-        [--detector src/hupor/assets/default.pt] [--only a|b]
+        [--stride 4|2] [--curve-every N] [--detector src/hupor/assets/default.pt] [--only a|b]
+
+``--curve-every N`` keeps a checkpoint every N steps of each trained row and scores every one of them
+on the test split (rows ``curve/KEY/sSEED/STEP``): the learning curves against samples seen.
+The ``a/oracle`` row decodes the test split's ground-truth maps of all joints (a perfect reasoner).
     .venv/bin/python benchmarks/ablations.py --out runs/bench --table      # print the tables
 """
 
@@ -25,12 +29,13 @@ from pathlib import Path
 
 import numpy as np
 
-REASONERS = [  # key, kind, supervised blocks, label
-    ("hg", "hg", (1, 2, 3, 4), "+ Reason (Hg)"),
-    ("dsed-1234", "dsed", (1, 2, 3, 4), "+ Reason (DSED), S-1/2/3/4"),
-    ("dsed-4", "dsed", (4,), "DSED S-4"),
-    ("dsed-14", "dsed", (1, 4), "DSED S-1/4"),
-    ("dsed-234", "dsed", (2, 3, 4), "DSED S-2/3/4"),
+REASONERS = [  # key, kind, supervised blocks, teacher input, label
+    ("hg", "hg", (1, 2, 3, 4), "all", "+ Reason (Hg)"),
+    ("dsed-1234", "dsed", (1, 2, 3, 4), "all", "+ Reason (DSED), S-1/2/3/4"),
+    ("dsed-4", "dsed", (4,), "all", "DSED S-4"),
+    ("dsed-14", "dsed", (1, 4), "all", "DSED S-1/4"),
+    ("dsed-234", "dsed", (2, 3, 4), "all", "DSED S-2/3/4"),
+    ("dsed-occ", "dsed", (1, 2, 3, 4), "occ", "DSED S-1/2/3/4, teacher fed occluded joints"),
 ]
 
 
@@ -44,6 +49,9 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=800, help="reasoner training steps per row")
     ap.add_argument("--size", type=int, nargs=2, default=[128, 96], metavar=("W", "H"),
                     help="network input = scene size of part (a), px (multiples of 32)")
+    ap.add_argument("--stride", type=int, choices=(2, 4), default=4, help="output stride of part (a)")
+    ap.add_argument("--curve-every", type=int, default=0, metavar="N",
+                    help="keep and score a checkpoint every N steps of each trained row (learning curves)")
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--test-scenes", type=int, default=200)
@@ -52,8 +60,8 @@ def main() -> int:
                     help="part (b): override the bundle's decode.root_confidence (default: the bundle's)")
     ap.add_argument("--only", choices=["a", "b"], default=None)
     ap.add_argument("--rows", nargs="+", default=None, metavar="KEY",
-                    help="part (a) subset: reasoner keys (hg dsed-1234 dsed-4 dsed-14 dsed-234) and/or "
-                         "none, root, root-hg, refine (default: all)")
+                    help="part (a) subset: reasoner keys (hg dsed-1234 dsed-4 dsed-14 dsed-234 dsed-occ) "
+                         "and/or oracle, none, root, root-hg, refine (default: all)")
     ap.add_argument("--table", action="store_true", help="print the tables from OUT/results.json")
     args = ap.parse_args()
     out = Path(args.out)
@@ -72,12 +80,12 @@ def main() -> int:
     from hupor.fileio import write_json_atomic
 
     out.mkdir(parents=True, exist_ok=True)
-    spec = BenchSpec.at_size(*args.size, test_scenes=args.test_scenes)
+    spec = BenchSpec.at_size(*args.size, test_scenes=args.test_scenes, stride=args.stride)
     res_path = out / "results.json"
     results = _load(res_path)
     if results.get("spec") and results["spec"] != json.loads(json.dumps(spec.to_dict())):
         raise SystemExit(f"{res_path} was made with another benchmark definition; use another --out")
-    results.update(spec=spec.to_dict(), steps=args.steps, batch=args.batch,
+    results.update(spec=spec.to_dict(), steps=args.steps, batch=args.batch, curve_every=args.curve_every,
                    machine={"platform": platform.platform(), "processor": platform.processor(),
                             "torch": torch.__version__, "threads": 1})
     results.setdefault("rows", {})
@@ -113,8 +121,9 @@ def main() -> int:
 
     def reasoner(key: str, seed: int):
         if (key, seed) not in nets:
-            _, kind, blocks, _ = next(r for r in REASONERS if r[0] == key)
-            cfg = runners.reasoner_config(spec, kind, blocks, seed, args.steps, args.batch)
+            _, kind, blocks, teacher, _ = next(r for r in REASONERS if r[0] == key)
+            cfg = runners.reasoner_config(spec, kind, blocks, seed, args.steps, args.batch, teacher_input=teacher,
+                                          checkpoint_every=args.curve_every)
             net, info = runners.train_reasoner(cfg, out / f"{key}-s{seed}")
             if info:
                 results.setdefault("train", {})[f"{key}/s{seed}"] = info
@@ -122,14 +131,29 @@ def main() -> int:
             nets[(key, seed)] = net
         return nets[(key, seed)]
 
+    def curve(key: str, seed: int):
+        """Score every kept checkpoint of a trained row (rows curve/KEY/sSEED/STEP)."""
+        from hupor.train.export import load_part
+
+        for ckpt in sorted((out / f"{key}-s{seed}" / "checkpoints").glob("step=*.ckpt")):
+            k = f"curve/{key}/s{seed}/{int(ckpt.stem.split('=')[1])}"
+            if k not in rows:
+                score(k, runners.predict(scenes, codec, load_part(ckpt, "reasoner")[1]))
+
     if args.only in (None, "a"):
-        want = set(args.rows or ["none", "root", "root-hg", "refine"] + [r[0] for r in REASONERS])
+        want = set(args.rows or ["oracle", "none", "root", "root-hg", "refine"] + [r[0] for r in REASONERS])
+        if "a/oracle" not in rows and "oracle" in want:
+            from hupor.bench import oracle_maps
+
+            score("a/oracle", runners.predict(scenes, codec, maps=oracle_maps(spec, test_recs)))
         if "a/none" not in rows and "none" in want:
             score("a/none", runners.predict(scenes, codec))
         for seed in args.seeds:
             for key, *_ in REASONERS:
                 if f"a/{key}/s{seed}" not in rows and key in want:
                     score(f"a/{key}/s{seed}", runners.predict(scenes, codec, reasoner(key, seed)))
+                if key in want and args.curve_every > 0:
+                    curve(key, seed)
             if not want & {"root", "refine", "root-hg"}:
                 continue
             dsed = reasoner("dsed-1234", seed) if want & {"root", "refine"} else None
@@ -189,7 +213,7 @@ def main() -> int:
         if bundle.reasoner is not None:
             candidates.append(("bundle-reasoner", bundle.reasoner))
         for seed in args.seeds if mine else []:
-            for key in ("hg", "dsed-1234", "dsed-4"):
+            for key in ("hg", "dsed-1234", "dsed-4", "dsed-occ"):
                 if (out / f"{key}-s{seed}" / "reasoner.pt").is_file():
                     candidates.append((f"{key}/s{seed}", reasoner(key, seed)))
         for name, net in candidates:

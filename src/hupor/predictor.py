@@ -158,10 +158,14 @@ class Predictor:
         paths = list(paths) if paths is not None else [None] * n
         frames = list(frames) if frames is not None else [None] * n
         p = self.codec_params
-        boxes = [Letterbox.fit(im.shape[1], im.shape[0], p.net_w, p.net_h) for im in images]
         intr = [resolve_intrinsics(im.shape[1], im.shape[0], K, fx, fov_degrees) for im in images]
         t0 = time.perf_counter()
-        raws = self.method.infer(np.stack([lb.apply(im) for lb, im in zip(boxes, images)]), records)
+        if getattr(self.method, "full_frame", False):  # e.g. a 2D detector + lifter: the original images
+            boxes = [Letterbox.fit(im.shape[1], im.shape[0], im.shape[1], im.shape[0]) for im in images]
+            raws = self.method.infer(list(images), records)
+        else:
+            boxes = [Letterbox.fit(im.shape[1], im.shape[0], p.net_w, p.net_h) for im in images]
+            raws = self.method.infer(np.stack([lb.apply(im) for lb, im in zip(boxes, images)]), records)
         net_ms = 1000.0 * (time.perf_counter() - t0) / n
         out = []
         for i in range(n):

@@ -54,12 +54,15 @@ class BenchSpec:
     refine_scenes: int = 400
     input_level: int = 4
     root_radius: int = 2
+    stride: int = 4
 
     def __post_init__(self):
         for name, sc in (("train_scene", self.train_scene), ("test_scene", self.test_scene)):
             if (sc.width, sc.height) != (self.net_w, self.net_h):
                 raise HuporError(f"BenchSpec.{name}: scene size {sc.width}x{sc.height} must equal the "
                                  f"network input {self.net_w}x{self.net_h}")
+        if self.stride not in (2, 4):
+            raise HuporError(f"BenchSpec.stride: must be 4 or 2, got {self.stride!r}")
         if not 0 <= self.input_level <= 4:
             raise HuporError(f"BenchSpec.input_level: must be in 0..4, got {self.input_level}")
         for name in ("val_scenes", "test_scenes", "refine_scenes"):
@@ -71,7 +74,7 @@ class BenchSpec:
         return 40.0 * self.net_w / 2048.0
 
     def codec(self, skeleton: Skeleton = MPI15) -> Codec:
-        return Codec(skeleton, CodecParams(net_w=self.net_w, net_h=self.net_h))
+        return Codec(skeleton, CodecParams(net_w=self.net_w, net_h=self.net_h, stride=self.stride))
 
     @classmethod
     def at_size(cls, net_w: int, net_h: int, **kw) -> "BenchSpec":
@@ -154,15 +157,27 @@ def prepare_scenes(spec: BenchSpec, records, skeleton: Skeleton = MPI15) -> list
     codec = spec.codec(skeleton)
     out = []
     for rec in records:
-        t = sample_transform(rec.width, rec.height, spec.net_w, spec.net_h, None, None, rec.has_3d)
-        j2, j3, vis = transform_joints(rec, t, skeleton)
-        focal = rec.intrinsics.fx * t.scale
-        tg = codec.encode(j2, j3, vis, focal, levels=(spec.input_level,), subsets=("vis",))
+        tg, focal = _encode(spec, codec, rec, skeleton, "vis")
         h, w = tg.maps["vis"].shape[-2:]
         rd = gt_root_depth(tg.root_depth, h, w, focal, spec.root_radius)
         lb = Letterbox.fit(rec.width, rec.height, spec.net_w, spec.net_h)
         out.append(PreparedScene(rec, tg.maps["vis"][0], rd, lb))
     return out
+
+
+def oracle_maps(spec: BenchSpec, records, skeleton: Skeleton = MPI15) -> np.ndarray:
+    """The ceiling of every reasoner: ground-truth maps57 of **all** joints at ``spec.input_level``
+    (N, J+3P, h, w), raw codec scale (a perfect reasoner's output)."""
+    codec = spec.codec(skeleton)
+    return np.stack([_encode(spec, codec, rec, skeleton, "all")[0].maps["all"][0] for rec in records])
+
+
+def _encode(spec: BenchSpec, codec: Codec, rec, skeleton: Skeleton, subset: str):
+    """``(targets, focal)`` of one record at ``spec.input_level``, ``subset`` "vis" or "all"."""
+    t = sample_transform(rec.width, rec.height, spec.net_w, spec.net_h, None, None, rec.has_3d)
+    j2, j3, vis = transform_joints(rec, t, skeleton)
+    focal = rec.intrinsics.fx * t.scale
+    return codec.encode(j2, j3, vis, focal, levels=(spec.input_level,), subsets=(subset,)), focal
 
 
 def split_stats(records) -> dict:

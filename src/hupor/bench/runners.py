@@ -26,16 +26,21 @@ MM_PER_CM = 10.0
 
 
 def reasoner_config(spec: BenchSpec, kind: str, blocks: Sequence[int], run_seed: int, steps: int,
-                    batch_size: int = 4, threads: int = 1) -> ExperimentConfig:
+                    batch_size: int = 4, threads: int = 1, teacher_input: str = "all",
+                    checkpoint_every: int = 0) -> ExperimentConfig:
     """cpu-tiny reasoner experiment for one row: ``kind`` "dsed"/"hg", ``blocks`` = supervised encoder
-    blocks, trained ``steps`` × ``batch_size`` on the benchmark's train split of ``run_seed``."""
+    blocks, ``teacher_input`` "all"/"occ", trained ``steps`` × ``batch_size`` on the benchmark's train
+    split of ``run_seed`` at the benchmark's output stride. ``checkpoint_every`` > 0 keeps a checkpoint
+    (and validates) every that many steps, for learning curves; 0: only the last."""
     blocks_s = "[" + ",".join(str(int(b)) for b in blocks) + "]"
+    every = checkpoint_every if checkpoint_every > 0 else steps
     cfg = load_experiment("cpu-tiny", [
         f"model.reasoner.kind={kind}", f"model.reasoner.supervised_blocks={blocks_s}",
+        f"model.reasoner.teacher_input={teacher_input}", f"codec.stride={spec.stride}",
         f"input.net_w={spec.net_w}", f"input.net_h={spec.net_h}",
         f"train.seed={run_seed}", f"train.threads={threads}", "train.progress_bar=false",
         f"train.reasoner.steps={steps}", f"train.reasoner.batch_size={batch_size}",
-        f"train.checkpoint_every={steps}", "train.keep_checkpoints=1",
+        f"train.checkpoint_every={every}", f"train.keep_checkpoints={max(1, -(-steps // every))}",
         "data.reasoner_source=synth", f"data.synth.seed={spec.train_seed + run_seed}",
         f"data.synth.val_seed={spec.val_seed}", f"data.synth.val_length={spec.val_scenes}",
         f"data.synth.options.width={spec.train_scene.width}", f"data.synth.options.height={spec.train_scene.height}"])
@@ -53,7 +58,8 @@ def train_reasoner(cfg: ExperimentConfig, out_dir: str | Path) -> tuple[DSED, di
 
 
 def _train_or_load(stage: str, cfg: ExperimentConfig, out_dir: str | Path, net):
-    """Run ``hupor train STAGE`` into ``out_dir`` unless its weights exist; load them into ``net``."""
+    """Run ``hupor train STAGE`` into ``out_dir`` unless its weights exist (resuming a killed run from
+    its last checkpoint); load them into ``net``."""
     from ..train.run import run_stage
 
     out = Path(out_dir)
@@ -61,7 +67,8 @@ def _train_or_load(stage: str, cfg: ExperimentConfig, out_dir: str | Path, net):
     info: dict = {}
     if not weights.is_file():
         t0 = time.time()
-        res = run_stage(stage, cfg, out)
+        resume = (out / "checkpoints" / "last.ckpt").is_file()  # a killed row continues where it stopped
+        res = run_stage(stage, cfg, out, resume=resume)
         info = {"train_s": time.time() - t0, "metrics": res.metrics, "steps": res.global_step}
     net.load_state_dict(torch.load(weights, weights_only=True)["state_dict"])
     net.eval()

@@ -15,10 +15,12 @@ COLUMNS = [("matched", "pck_rel", "PCK_rel"), ("matched", "pck_abs", "PCK_abs"),
            ("all", "auc_rel", "AUC_rel")]
 
 GROUPS_A = [
-    ("Reasoning", [("none", "no reasoning (visible maps only)"), ("hg", "+ Reason (Hg)"),
+    ("Reasoning", [("oracle", "oracle (ground-truth maps of all joints)"),
+                   ("none", "no reasoning (visible maps only)"), ("hg", "+ Reason (Hg)"),
                    ("dsed-1234", "+ Reason (DSED)")]),
     ("Deep supervision (DSED)", [("dsed-4", "S-4"), ("dsed-14", "S-1/4"), ("dsed-234", "S-2/3/4"),
-                                 ("dsed-1234", "S-1/2/3/4")]),
+                                 ("dsed-1234", "S-1/2/3/4"),
+                                 ("dsed-occ", "S-1/2/3/4, teacher fed occluded joints")]),
     ("RefineNet (on DSED S-1/2/3/4)", [("dsed-1234", "none"), ("refine-gcn", "GCN"), ("refine-mlp", "MLP")]),
     ("Root-depth rule (on DSED S-1/2/3/4)", [("root-pelvis", "pelvis only"), ("root-weighted", "weighted average"),
                                             ("root-cascade", "symmetry-pair cascade")]),
@@ -87,10 +89,28 @@ def render_tables(results: dict) -> str:
         out += ["(b) end to end: not run", ""]
     train = results.get("train", {})
     if train:
-        out += ["| run | steps | train wall s | val occ_hm_err | val occ_hm_err_copy |", "|---|---|---|---|---|"]
+        out += ["| run | steps | train wall s | val occ_hm_err | val occ_hm_err_copy | teacher-path err |",
+                "|---|---|---|---|---|---|"]
         for k, v in train.items():
             m = v.get("metrics", {})
-            err, base = m.get("val/occ_hm_err"), m.get("val/occ_hm_err_copy")
+            cells = [m.get(f"val/{n}") for n in ("occ_hm_err", "occ_hm_err_copy", "occ_hm_err_teacher")]
             out.append(f"| {k} | {v.get('steps', '')} | {v.get('train_s', 0):.0f} | "
-                       f"{'' if err is None else f'{err:.4f}'} | {'' if base is None else f'{base:.4f}'} |")
+                       + " | ".join("" if c is None else f"{c:.4f}" for c in cells) + " |")
+    curves = curve_table(rows)
+    if curves:
+        out += ["", "learning curves (test split, all people)", "", curves]
     return "\n".join(out)
+
+
+def curve_table(rows: dict) -> str:
+    """Rows ``curve/KEY/sSEED/STEP`` as a markdown table: step, all PCK_rel, PCK_occ, found."""
+    pts = sorted(((k.split("/")[1], k.split("/")[2], int(k.split("/")[3]), v) for k, v in rows.items()
+                  if k.startswith("curve/")), key=lambda t: t[:3])
+    if not pts:
+        return ""
+    lines = ["| row | seed | step | all PCK_rel | all PCK_occ | matched / people |", "|---|---|---|---|---|---|"]
+    for key, seed, step, v in pts:
+        a = v["all"]
+        lines.append(f"| {key} | {seed} | {step} | {fmt([a.get('pck_rel')])} | {fmt([a.get('pck_occ')])} | "
+                     f"{a.get('matched')} / {a.get('instances')} |")
+    return "\n".join(lines)

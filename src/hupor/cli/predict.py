@@ -21,7 +21,13 @@ def register(subparsers) -> argparse.ArgumentParser:
                                           "overlays, 3D plots.")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="image or video files, folders of them, or a webcam index (e.g. 0)")
-    p.add_argument("--checkpoint", help="model bundle (.pt); default: the bundled model")
+    p.add_argument("--checkpoint", help="model bundle (.pt); default: the bundled model (with --2d: the lift "
+                                        "model, default the bundled lift.pt)")
+    p.add_argument("--2d", dest="detector_2d", choices=("mediapipe",),
+                   help="real photos: a pretrained 2D keypoint detector (MediaPipe BlazePose, optional install, "
+                        "docs/lift.md) whose keypoints the image-free lifter turns into 3D, instead of hupor's networks")
+    p.add_argument("--tile", type=int, default=256, metavar="PX",
+                   help="with --2d: tile side for finding small people (0: the whole frame only; default 256)")
     p.add_argument("--json-output", metavar="DIR",
                    help="folder for the JSON files (default: hupor-output when no other output is asked)")
     p.add_argument("--image-output", metavar="DIR", help="folder for overlay images / videos")
@@ -93,6 +99,8 @@ def run(args) -> int:
         from ..methods.onnx_runtime import require
 
         require("onnxruntime")  # a missing extra fails here, before any input is read
+    if args.detector_2d:
+        _check_2d_flags(args)
     if args.batch_size < 1:
         raise HuporError(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.max_frames is not None and args.max_frames < 1:
@@ -118,9 +126,10 @@ def run(args) -> int:
     if not sources:
         _report(0, 0, errors)
         return 1
-    predictor = Predictor(args.checkpoint, device=args.device,
-                          input_size=tuple(args.input_size) if args.input_size else None,
-                          flip_test=args.flip, runtime=args.runtime)
+    predictor = (_lift_predictor(args) if args.detector_2d else
+                 Predictor(args.checkpoint, device=args.device,
+                           input_size=tuple(args.input_size) if args.input_size else None,
+                           flip_test=args.flip, runtime=args.runtime))
     out = _Outputs(args.json_output, args.image_output, args.plot3d)
     depth = 0 if args.no_prefetch else PREFETCH_DEPTH
     ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames, depth)
@@ -150,6 +159,30 @@ def run(args) -> int:
 
 
 PREFETCH_DEPTH = 2  # batches (images) or frames read ahead by the reader thread
+
+
+def _check_2d_flags(args) -> None:
+    """--2d replaces hupor's networks: flags of those networks are errors; the detector must import."""
+    from ..detect2d import DETECTORS, TileConfig
+    from ..errors import HuporError
+
+    for flag, bad in (("--flip", args.flip), ("--input-size", args.input_size),
+                      ("--runtime", args.runtime != "torch")):
+        if bad:
+            raise HuporError(f"{flag} applies to hupor's own networks, not to --2d {args.detector_2d}")
+    args.tile_config = TileConfig(tile=args.tile)
+    args.detector_2d_obj = DETECTORS[args.detector_2d](args.tile_config)  # not installed: says how, exit 2
+
+
+def _lift_predictor(args):
+    from ..cli.lift import default_lift_model
+    from ..methods.lift2d import Lift2DMethod
+    from ..nets import load_bundle
+    from ..predictor import Predictor
+
+    bundle = load_bundle(args.checkpoint or default_lift_model())
+    name = Path(args.checkpoint).stem if args.checkpoint else "lift"
+    return Predictor(method=Lift2DMethod(args.detector_2d_obj, bundle, model_name=name))
 
 
 def _read_images(sources) -> list:

@@ -159,10 +159,20 @@ class ReasonerModule(_StageModule):
         terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], 0.0, self.cfg.model.reasoner,
                           self.skeleton)
         fused = self.reasoner.fuse(out)
-        err, base = occluded_heatmap_error(fused, x, batch["all"][:, -1], batch["occ"][:, -1],
-                                           self.skeleton.num_joints)
+        all_, occ = batch["all"][:, -1], batch["occ"][:, -1]
+        j = self.skeleton.num_joints
+        err, base = occluded_heatmap_error(fused, x, all_, occ, j)
         terms.pop("distill")
-        return {**terms, "occ_hm_err": err, "occ_hm_err_copy": base}
+        terms.update(occ_hm_err=err, occ_hm_err_copy=base)
+        if self.reasoner.has_teacher and "teacher" in batch:
+            # DSED diagnostics: the teacher-fed decode (the path the decoder trains on) and the
+            # feature-matching error of every encoder block (mean over stages)
+            t_out = self.reasoner(x, self.layout(batch["teacher"]), use_teacher=True)
+            terms["occ_hm_err_teacher"] = occluded_heatmap_error(self.reasoner.fuse(t_out), x, all_, occ, j)[0]
+            for blk in range(len(t_out.distill[0])):
+                terms[f"feat_mse_b{blk + 1}"] = torch.stack(
+                    [(pairs[blk][1] - pairs[blk][0]).pow(2).mean() for pairs in t_out.distill]).mean()
+        return terms
 
     def validation_step(self, batch, batch_idx):
         self._log_terms("val", self.evaluate(batch), len(batch["valid"]))

@@ -44,7 +44,7 @@ def draw_overlay(image_bgr: np.ndarray, pred: Prediction, skeleton: Skeleton = M
 
     img = np.ascontiguousarray(image_bgr, dtype=np.uint8).copy()
     h, w = img.shape[:2]
-    t = max(1, int(round(min(h, w) / 320)))
+    t = max(2, int(round(min(h, w) / 320)))
     r = max(2, 2 * t)
     tracks = pred.track_ids
     for p in range(pred.num_persons):

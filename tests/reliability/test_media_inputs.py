@@ -73,7 +73,7 @@ def test_predict_reports_fifo_as_failed_input(tmp_path, capsys):
     os.mkfifo(tmp_path / "x.jpg")
     rc = main(["predict", str(tmp_path / "x.jpg"), "--json-output", str(tmp_path / "out")])
     err = capsys.readouterr().err
-    assert rc == 1 and "x.jpg: not a regular file (a FIFO)" in err and "Traceback" not in err
+    assert rc == 2 and "x.jpg: not a regular file (a FIFO)" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 

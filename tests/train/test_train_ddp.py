@@ -1,6 +1,9 @@
-"""A 2-process CPU DDP run (ddp_spawn, gloo) of the refiner stage completes and trains the weights."""
+"""2-process CPU DDP runs (ddp_spawn, gloo) of the refiner stage: they train, the replicas agree, the
+ranks see disjoint shards, the result equals a 1-process run with the same global batch (BN-free),
+and a killed DDP run resumes on the same shards."""
 
 import numpy as np
+import pytest
 import torch
 
 from hupor.train.config import load_experiment
@@ -72,3 +75,73 @@ def test_ddp_replicas_agree_and_ranks_see_different_shards(tmp_path, tiny):
     assert len(r0["ids"]) == len(r1["ids"]) == steps * batch
     assert not ids0 & ids1                           # each rank its own shard, no sample twice
     assert len(ids0 | ids1) == n
+
+
+def _id_pairs(tmp_path, n):
+    rng = np.random.default_rng(2)
+    f = rng.normal(size=(n, 15, 5)).astype(np.float32)
+    f[:, 0, 0] = np.arange(n)                      # a sample id in every feature row
+    t = (np.tanh(f[..., 2:5]) * 10).astype(np.float32)
+    np.savez(tmp_path / "pairs.npz", features=f, target=t)
+    return [f"data.pairs=[{tmp_path / 'pairs.npz'}]", "train.refiner.epochs=0", "model.refiner.batch_norm=false",
+            "model.refiner.dropout=0.0", "train.refiner.lr=0.01"]
+
+
+def _refiner_weights(ckpt_path):
+    sd = torch.load(ckpt_path, weights_only=True)["state_dict"]
+    return {k: v for k, v in sd.items() if k.startswith("refiner.")}
+
+
+def test_ddp_equals_one_process_with_the_same_global_batch(tmp_path, tiny):
+    """BatchNorm-free, dropout-free refiner: 2 ranks × 16 = the 1-process batch of 32, same samples
+    (the ranks split each global batch), so the averaged gradients and the weights agree."""
+    data = _id_pairs(tmp_path, 128)
+    ddp = load_experiment("cpu-tiny", tiny + data + [
+        "train.devices=2", "train.strategy=ddp_spawn", "train.refiner.steps=4", "train.refiner.batch_size=16"])
+    one = load_experiment("cpu-tiny", tiny + data + ["train.refiner.steps=4", "train.refiner.batch_size=32"])
+    run_stage("refiner", ddp, tmp_path / "ddp")
+    run_stage("refiner", one, tmp_path / "one")
+    a = _refiner_weights(tmp_path / "ddp" / "checkpoints" / "last.ckpt")
+    b = _refiner_weights(tmp_path / "one" / "checkpoints" / "last.ckpt")
+    assert a.keys() == b.keys() and not any("bn" in k or "running" in k for k in a)
+    init = load_experiment("cpu-tiny", tiny + data + ["train.refiner.steps=4"])
+    L.seed_everything(init.train.seed)
+    from hupor.train.modules import RefinerModule
+
+    start = RefinerModule(init).refiner.state_dict()
+    assert any(not torch.equal(start[k[len("refiner."):]], v) for k, v in a.items())   # it trained
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5, msg=f"DDP and 1-process differ at {k}")
+
+
+class KillAt(L.Callback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if trainer.global_step == self.step:
+            raise RuntimeError(f"killed at step {self.step}")
+
+
+def test_resumed_ddp_run_continues_on_the_same_shards(tmp_path, tiny):
+    """Killed after the mid-epoch step-2 checkpoint (4 batches per epoch), resumed with 2 ranks: each
+    rank trains on the samples the uninterrupted run gave it, and the weights end the same."""
+    data = _id_pairs(tmp_path, 128)
+    cfg = load_experiment("cpu-tiny", tiny + data + [
+        "train.devices=2", "train.strategy=ddp_spawn", "train.refiner.steps=6", "train.refiner.batch_size=16",
+        "train.checkpoint_every=2"])
+    (tmp_path / "full").mkdir()
+    (tmp_path / "resumed").mkdir()
+    run_stage("refiner", cfg, tmp_path / "full-run", callbacks=[RecordRanks(tmp_path / "full")])
+    with pytest.raises(Exception, match="killed at step 3"):
+        run_stage("refiner", cfg, tmp_path / "killed", callbacks=[KillAt(3)])
+    run_stage("refiner", cfg, tmp_path / "killed", resume=True, callbacks=[RecordRanks(tmp_path / "resumed")])
+    for r in (0, 1):
+        full = torch.load(tmp_path / "full" / f"rank{r}.pt", weights_only=True)["ids"].long()
+        tail = torch.load(tmp_path / "resumed" / f"rank{r}.pt", weights_only=True)["ids"].long()
+        assert len(full) == 6 * 16 and len(tail) == 4 * 16
+        assert torch.equal(full[2 * 16:], tail), f"rank {r} resumed on other samples"
+    a = _refiner_weights(tmp_path / "full-run" / "checkpoints" / "last.ckpt")
+    b = _refiner_weights(tmp_path / "killed" / "checkpoints" / "last.ckpt")
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6, msg=f"resumed DDP run differs at {k}")

@@ -75,3 +75,28 @@ def test_kill_and_resume_restores_step_optimizer_and_schedule(tmp_path, tiny, ti
     for k, s in a["optimizer_states"][0]["state"].items():
         torch.testing.assert_close(s["exp_avg"], b["optimizer_states"][0]["state"][k]["exp_avg"],
                                    rtol=1e-5, atol=1e-7)
+
+
+def test_resume_mid_epoch_with_augmentation_is_bit_for_bit(tmp_path, tiny):
+    """8 images in batches of 2 = 4 batches per epoch; the step-3 checkpoint is mid-epoch, augmentation
+    (flip, rotation, jitter, scale) is on: the resumed run must draw the same batches, the same
+    augmentations and the same dropout, and end exactly where the uninterrupted run ends."""
+    from train_helpers import make_records
+
+    records = make_records(tmp_path / "data", n_images=8)
+    cfg = load_experiment("cpu-tiny", tiny + [
+        f"data.train=[{records}]", "data.augment.enabled=true", "data.augment.flip_prob=0.5",
+        "train.checkpoint_every=3", "train.detector.steps=6", "train.detector.batch_size=2",
+        "train.detector.warmup_steps=2", "train.detector.lr=0.01"])
+    run_stage("detector", cfg, tmp_path / "full")
+    with pytest.raises(Killed):
+        run_stage("detector", cfg, tmp_path / "killed", callbacks=[KillAt(4)])
+    saved = load_checkpoint(tmp_path / "killed" / "checkpoints" / "last.ckpt")
+    assert saved["global_step"] == 3
+    assert saved["loops"]["fit_loop"]["state_dict"]["combined_loader"] == [{"epoch": 0, "batches": 3}]
+    run_stage("detector", cfg, tmp_path / "killed", resume=True)
+    a = load_checkpoint(tmp_path / "full" / "checkpoints" / "last.ckpt")
+    b = load_checkpoint(tmp_path / "killed" / "checkpoints" / "last.ckpt")
+    assert a["global_step"] == b["global_step"] == 6
+    for k in a["state_dict"]:
+        assert torch.equal(a["state_dict"][k], b["state_dict"][k]), k

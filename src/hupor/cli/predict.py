@@ -4,8 +4,8 @@ Outputs per input ``NAME`` (the file name with its extension): ``NAME.json`` (``
 ``hupor-poses-video`` for a video/webcam) in ``--json-output``; ``NAME.overlay.jpg`` (images) or
 ``NAME.overlay.avi`` (videos, MJPG) in ``--image-output``; ``NAME.3d.png`` with ``--plot3d`` (images
 only). With ``--track`` (``--smooth``) people in videos carry a persistent ``track_id`` (and are
-smoothed per track; docs/video.md). All files are written atomically. The exit code is non-zero only when no input could be
-processed; otherwise failures are listed per file.
+smoothed per track; docs/video.md). All files are written atomically. Failures are listed per input;
+the exit code is 2 (a handled error) only when no input could be processed.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def run(args) -> int:
             errors.append((str(item), str(exc)))
     if not sources:
         _report(0, 0, errors)
-        return 1
+        return 2
     predictor = (_lift_predictor(args) if args.detector_2d else
                  Predictor(args.checkpoint, device=args.device,
                            input_size=tuple(args.input_size) if args.input_size else None,
@@ -155,7 +155,7 @@ def run(args) -> int:
         except HuporError as exc:
             errors.append((src.path, str(exc)))
     _report(done, people, errors)
-    return 0 if done else 1
+    return 0 if done else 2  # every failure is a handled, listed error
 
 
 PREFETCH_DEPTH = 2  # batches (images) or frames read ahead by the reader thread

@@ -34,6 +34,17 @@ def _rng() -> np.random.Generator:
     return np.random.default_rng(int(torch.randint(0, 2**62, (1,)).item()))
 
 
+def _key(key) -> tuple[int, np.random.Generator]:
+    """A sample key → ``(index, rng)``. ``(index, seed)`` (from a seeded sampler,
+    :class:`hupor.train.samplers.MixedBatchSampler`): the sample's augmentation is a function of
+    that seed alone, so a resumed run redraws exactly the same samples; a bare index draws its seed
+    from torch's global generator."""
+    if isinstance(key, tuple):
+        idx, seed = key
+        return int(idx), np.random.default_rng(int(seed))
+    return int(key), _rng()
+
+
 def _encode(codec, rec: ImageRecord, j2, j3, vis, scale: float, levels, subsets):
     return codec.encode(j2, j3 if rec.has_3d else None, vis, rec.intrinsics.fx * scale,
                         has_3d=rec.has_3d, levels=levels, subsets=subsets)
@@ -67,10 +78,10 @@ class DetectorDataset(Dataset):
                              f"record's {rec.width}x{rec.height}")
         return image
 
-    def __getitem__(self, i: int) -> dict:
+    def __getitem__(self, i) -> dict:
+        i, rng = _key(i)
         rec = self.records[i]
         p = self.codec.params
-        rng = _rng()
         t = sample_transform(rec.width, rec.height, p.net_w, p.net_h, self.augment, rng, rec.has_3d)
         image = t.image(self.load_image(rec))
         j2, j3, vis = transform_joints(rec, t, self.skeleton)
@@ -104,10 +115,10 @@ class ReasonerDataset(Dataset):
     def __len__(self) -> int:
         return len(self.source)
 
-    def __getitem__(self, i: int) -> dict:
+    def __getitem__(self, i) -> dict:
+        i, rng = _key(i)
         rec = self.source[i]
         p = self.codec.params
-        rng = _rng()
         t = sample_transform(rec.width, rec.height, p.net_w, p.net_h, self.augment, rng, rec.has_3d)
         j2, j3, vis = transform_joints(rec, t, self.skeleton)
         level = int(rng.choice(self.input_levels))
@@ -137,10 +148,11 @@ class DetectedReasonerDataset(DetectorDataset):
             raise HuporError(f"teacher_level {teacher_level} is not among the levels {self.levels}")
         self.teacher_subset, self.teacher_level = teacher_subset, int(teacher_level)
 
-    def __getitem__(self, i: int) -> dict:
+    def __getitem__(self, i) -> dict:
+        i, rng = _key(i)
         rec = self.records[i]
         p = self.codec.params
-        t = sample_transform(rec.width, rec.height, p.net_w, p.net_h, self.augment, _rng(), rec.has_3d)
+        t = sample_transform(rec.width, rec.height, p.net_w, p.net_h, self.augment, rng, rec.has_3d)
         image = t.image(self.load_image(rec))
         j2, j3, vis = transform_joints(rec, t, self.skeleton)
         lab = _encode(self.codec, rec, j2, j3, vis, t.scale, self.levels, ("all", "occ"))

@@ -127,13 +127,16 @@ class ReasonerConfig:
 @dataclass(frozen=True)
 class RefinerConfig:
     """RefineNet (method §9): ``"gcn"`` (modulated GCN, ``layers`` × ``hidden``, paper) or ``"mlp"``
-    (SMAP's 75-160-256-256-128-45 MLP, official code; ``mlp_hidden`` sets the hidden widths)."""
+    (SMAP's 75-160-256-256-128-45 MLP, official code; ``mlp_hidden`` sets the hidden widths).
+    ``batch_norm: false`` drops the BatchNorm layers (a model whose DDP result equals a one-process
+    run's: BN statistics are per replica)."""
 
     kind: Literal["gcn", "mlp"] = "gcn"
     hidden: int = 128
     layers: int = 4
     dropout: float = 0.1
     mlp_hidden: tuple[int, ...] = (160, 256, 256, 128)
+    batch_norm: bool = True
 
     def __post_init__(self):
         w = "model.refiner"

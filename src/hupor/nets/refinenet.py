@@ -4,7 +4,8 @@ Input features (B, J, 5) from :func:`refine_features`; output (B, J, 3) root-rel
 ``"gcn"`` — modulated graph convolutions over the skeleton graph (limbs + self loops),
 ``H' = (Â + Q)(M ⊙ (H W))`` with Â the symmetric-normalised adjacency, Q a learnable symmetric
 offset, M a per-node modulation and W a shared weight (method §9 [PROP]); ``"mlp"`` — SMAP's MLP
-(J·5 → 160 → 256 → 256 → 128 → J·3, BN1d + ReLU after each hidden layer).
+(J·5 → 160 → 256 → 256 → 128 → J·3, BN1d + ReLU after each hidden layer). ``batch_norm=False``
+drops the BN layers.
 """
 
 from __future__ import annotations
@@ -51,10 +52,10 @@ class ModulatedGraphConv(nn.Module):
 class _GraphLayer(nn.Module):
     """Modulated graph conv → BN over channels → ReLU → dropout."""
 
-    def __init__(self, cin: int, cout: int, adjacency: torch.Tensor, dropout: float):
+    def __init__(self, cin: int, cout: int, adjacency: torch.Tensor, dropout: float, batch_norm: bool = True):
         super().__init__()
         self.conv = ModulatedGraphConv(cin, cout, adjacency)
-        self.bn = nn.BatchNorm1d(cout)
+        self.bn = nn.BatchNorm1d(cout) if batch_norm else nn.Identity()
         self.drop = nn.Dropout(dropout)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
@@ -73,15 +74,16 @@ class RefineNet(nn.Module):
         j = skeleton.num_joints
         if cfg.kind == "gcn":
             adj = normalized_adjacency(skeleton)
-            self.input = _GraphLayer(5, cfg.hidden, adj, cfg.dropout)
-            self.layers = nn.ModuleList(_GraphLayer(cfg.hidden, cfg.hidden, adj, cfg.dropout)
+            self.input = _GraphLayer(5, cfg.hidden, adj, cfg.dropout, cfg.batch_norm)
+            self.layers = nn.ModuleList(_GraphLayer(cfg.hidden, cfg.hidden, adj, cfg.dropout, cfg.batch_norm)
                                         for _ in range(cfg.layers))
             self.output = ModulatedGraphConv(cfg.hidden, 3, adj)
         else:
             mods: list[nn.Module] = []
             cin = 5 * j
             for width in cfg.mlp_hidden:
-                mods += [nn.Linear(cin, width), nn.BatchNorm1d(width), nn.ReLU(inplace=True)]
+                mods += [nn.Linear(cin, width)] + ([nn.BatchNorm1d(width)] if cfg.batch_norm else []) + \
+                    [nn.ReLU(inplace=True)]
                 if cfg.dropout > 0:
                     mods.append(nn.Dropout(cfg.dropout))
                 cin = width

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import lightning as L
 import numpy as np
 import torch
-from torch.utils.data import ConcatDataset, DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from ..codec import Codec
 from ..data.datasets import (DetectedReasonerDataset, DetectorDataset, PairsDataset, ReasonerDataset, load_pairs,
@@ -52,22 +52,22 @@ class StageData(L.LightningDataModule):
         self.val_batch_size = val_batch_size or batch_size
         self.batched_getitem = batched_getitem
 
-    def _loader(self, dataset, batch_sampler) -> DataLoader:
+    def _loader(self, dataset, batch_sampler, cls=DataLoader) -> DataLoader:
         kw = {}
         if self.batched_getitem:
             kw["collate_fn"] = _first
             batch_sampler = [[b] for b in batch_sampler] if not hasattr(batch_sampler, "set_epoch") else \
                 _Wrap(batch_sampler)
-        return DataLoader(dataset, batch_sampler=batch_sampler, num_workers=self.num_workers,
-                          persistent_workers=self.num_workers > 0, **kw)
+        return cls(dataset, batch_sampler=batch_sampler, num_workers=self.num_workers,
+                   persistent_workers=self.num_workers > 0, **kw)
 
     def train_dataloader(self) -> DataLoader:
         rank = self.trainer.global_rank if self.trainer else 0
         world = self.trainer.world_size if self.trainer else 1
         sampler = MixedBatchSampler(self.group_sizes, self.batch_size, self.fractions,
-                                    seed=self.seed, rank=rank, world_size=world)
-        dataset = self.groups[0] if len(self.groups) == 1 else ConcatDataset(self.groups)
-        return self._loader(dataset, sampler)
+                                    seed=self.seed, rank=rank, world_size=world, seeded=not self.batched_getitem)
+        dataset = self.groups[0] if len(self.groups) == 1 else _Concat(self.groups)
+        return self._loader(dataset, sampler, ResumableLoader)
 
     def val_dataloader(self):
         if self.val is None:
@@ -76,8 +76,46 @@ class StageData(L.LightningDataModule):
         world = self.trainer.world_size if self.trainer else 1
         n = len(self.val)
         idx = np.arange(rank, n, world)
-        batches = [idx[i:i + self.val_batch_size].tolist() for i in range(0, len(idx), self.val_batch_size)]
+        if not self.batched_getitem:  # fixed per-sample seeds: validation never touches the global RNG
+            seeds = np.random.SeedSequence([self.seed, 0x5EED]).generate_state(n)
+            idx = [(int(i), int(seeds[i])) for i in idx]
+        else:
+            idx = idx.tolist()
+        batches = [idx[i:i + self.val_batch_size] for i in range(0, len(idx), self.val_batch_size)]
         return self._loader(self.val, batches)
+
+
+class ResumableLoader(DataLoader):
+    """A DataLoader whose position in the epoch is saved in Lightning checkpoints (Lightning calls
+    ``state_dict`` / ``load_state_dict`` on loaders that have them): a resumed run skips the
+    batches already trained on instead of restarting the epoch."""
+
+    def _sampler(self) -> MixedBatchSampler:
+        bs = self.batch_sampler
+        return bs.inner if isinstance(bs, _Wrap) else bs
+
+    def state_dict(self) -> dict:
+        return self._sampler().state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self._sampler().load_state_dict(state)
+
+
+class _Concat(Dataset):
+    """Datasets concatenated in order; keys are indices or ``(index, seed)`` (the seed is kept)."""
+
+    def __init__(self, groups: Sequence[Dataset]):
+        self.groups = list(groups)
+        self.ends = np.cumsum([len(g) for g in self.groups])
+
+    def __len__(self) -> int:
+        return int(self.ends[-1])
+
+    def __getitem__(self, key):
+        idx, seed = key if isinstance(key, tuple) else (key, None)
+        g = int(np.searchsorted(self.ends, idx, side="right"))
+        local = int(idx) - (int(self.ends[g - 1]) if g else 0)
+        return self.groups[g][local if seed is None else (local, seed)]
 
 
 def _first(batch):

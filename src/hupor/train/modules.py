@@ -22,6 +22,8 @@ from ..nets import DSED, Detector, RefineNet, detector_loss, dsed_loss, omega_ex
 from ..nets.preprocess import MEAN_BGR, STD_BGR
 from ..skeleton import Skeleton, get_skeleton
 from .checkpoint import CHECKPOINT_KEY, LRSchedule, checkpoint_metadata
+
+RNG_KEY = "hupor_torch_rng"  # torch's global generator state at the checkpoint
 from .config import ExperimentConfig
 
 
@@ -63,6 +65,13 @@ class _StageModule(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint[CHECKPOINT_KEY] = checkpoint_metadata(to_dict(self.cfg), self.skeleton.to_dict(), self.stage)
+        # the model's own randomness (dropout) draws from torch's global generator: saved so that a
+        # resumed run draws what the uninterrupted run would (the data path uses per-sample seeds)
+        checkpoint[RNG_KEY] = torch.get_rng_state()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if isinstance(checkpoint.get(RNG_KEY), torch.Tensor):
+            torch.set_rng_state(checkpoint[RNG_KEY])
 
     def _log_terms(self, prefix: str, terms: dict, batch_size: int) -> None:
         on_step = prefix == "train"

@@ -3,6 +3,11 @@
 The samplers shard by rank themselves (so the Trainer runs with ``use_distributed_sampler=False``):
 every rank draws the same permutations of each group (a generator seeded by (seed, epoch, group))
 and takes every ``world_size``-th entry starting at its rank, so the ranks' shards are disjoint.
+
+Resume: with ``seeded=True`` every sample key is ``(index, seed)``, the seed a function of (seed,
+epoch, batch, rank, position) that the datasets' augmentation draws from (``hupor.data.datasets``),
+and :meth:`MixedBatchSampler.state_dict` records the epoch and the batches already trained on, so a
+run resumed mid-epoch continues with exactly the batches, and the augmentations, it would have had.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ class MixedBatchSampler:
 
     def __init__(self, group_sizes: Sequence[int], batch_size: int, fractions: Sequence[float] | None = None,
                  num_batches: int | None = None, seed: int = 0, rank: int = 0, world_size: int = 1,
-                 shuffle: bool = True):
+                 shuffle: bool = True, seeded: bool = False):
         self.group_sizes = [int(n) for n in group_sizes]
         if not self.group_sizes or min(self.group_sizes) < 1:
             raise HuporError(f"sampler: every dataset group needs at least one sample, got sizes {self.group_sizes}")
@@ -60,11 +65,23 @@ class MixedBatchSampler:
             num_batches = max(1, int(np.ceil(max(per) / world_size)))
         self.num_batches = int(num_batches)
         self.seed, self.rank, self.world_size, self.shuffle = seed, rank, world_size, shuffle
+        self.seeded = bool(seeded)
         self.epoch = 0
+        self.yielded = 0  # batches handed out in the current pass
+        self._skip = 0    # batches of the next pass already trained on (a resumed run)
         self.sampler = self  # Lightning calls batch_sampler.sampler.set_epoch(epoch)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
+
+    def state_dict(self, consumed: int | None = None) -> dict:
+        """``{"epoch", "batches"}``: the batches of this epoch already trained on (``consumed``,
+        default all handed out)."""
+        return {"epoch": self.epoch, "batches": self.yielded if consumed is None else int(consumed)}
+
+    def load_state_dict(self, state: dict) -> None:
+        """The next pass over this epoch skips the batches ``state`` says were trained on."""
+        self.epoch, self._skip = int(state["epoch"]), int(state["batches"])
 
     def __len__(self) -> int:
         return self.num_batches
@@ -76,10 +93,17 @@ class MixedBatchSampler:
         streams = [_Stream(n, off, np.random.default_rng([self.seed, self.epoch, g]) if self.shuffle else None,
                            self.rank, self.world_size)
                    for g, (n, off) in enumerate(zip(self.group_sizes, self.offsets))]
-        for _ in range(self.num_batches):
-            batch: list[int] = []
+        skip, self._skip, self.yielded = self._skip, 0, 0
+        for b in range(self.num_batches):
+            batch: list = []
             for stream, count in zip(streams, self.counts):
                 batch.extend(stream.take(count))
+            if b < skip:  # drawn (the streams advance as they did) but already trained on
+                continue
+            if self.seeded:
+                seeds = np.random.SeedSequence([self.seed, self.epoch, b, self.rank]).generate_state(len(batch))
+                batch = [(i, int(s)) for i, s in zip(batch, seeds)]
+            self.yielded = b + 1
             yield batch
 
 

@@ -94,7 +94,7 @@ def test_product_cli_nothing_processed(media, tmp_path, capsys, args, message):
         cv2.imwrite(str(root / "huge.png"), np.zeros((2, 9000), np.uint8))
     argv = [a.format(root=root, empty_video=media["empty_video"]) for a in args]
     rc = main(["predict", *argv, "--checkpoint", media["bundle"], "--json-output", str(tmp_path / "j")])
-    assert rc == 1
+    assert rc == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "j").exists() or not any((tmp_path / "j").iterdir())
 
@@ -141,4 +141,4 @@ def test_product_cli_subprocess(media, tmp_path):
     assert read_poses(tmp_path / "a.png.json")["image"]["width"] == 90
     res = subprocess.run(cmd[:4] + [str(media["folder"] / "broken.jpg")] + cmd[5:], capture_output=True,
                          text=True, timeout=120)
-    assert res.returncode == 1 and "broken.jpg" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 2 and "broken.jpg" in res.stderr and "Traceback" not in res.stderr

@@ -64,3 +64,21 @@ def test_ranks_take_disjoint_shards_of_every_group():
     assert a | b == set(range(64))
     small = [[i for i in ids if i >= 64] for ids in seen]      # the smaller group is repeated, yet each
     assert not set(small[0][:16]) & set(small[1][:16])         # pass is split between the ranks
+
+
+def test_sampler_state_skips_the_trained_batches_of_that_epoch_only():
+    full = MixedBatchSampler([40], 4, seed=3, seeded=True)
+    full.set_epoch(2)
+    epoch2 = list(full)
+    assert full.state_dict() == {"epoch": 2, "batches": 10}
+    assert all(isinstance(k, tuple) and len(k) == 2 for b in epoch2 for k in b)
+    resumed = MixedBatchSampler([40], 4, seed=3, seeded=True)
+    resumed.load_state_dict({"epoch": 2, "batches": 3})
+    resumed.set_epoch(2)                        # Lightning sets the epoch after loading the state
+    assert list(resumed) == epoch2[3:]          # same indices and the same per-sample seeds
+    assert len(list(resumed)) == 10             # the next pass is whole again
+    ended = MixedBatchSampler([40], 4, seed=3, seeded=True)
+    ended.load_state_dict({"epoch": 2, "batches": 10})
+    ended.set_epoch(3)                          # checkpoint at the epoch's end: the next epoch is whole
+    full.set_epoch(3)
+    assert list(ended) == list(full)

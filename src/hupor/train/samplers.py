@@ -68,7 +68,8 @@ class MixedBatchSampler:
         self.seeded = bool(seeded)
         self.epoch = 0
         self.yielded = 0  # batches handed out in the current pass
-        self._skip = 0    # batches of the next pass already trained on (a resumed run)
+        self._skip = 0    # batches of the next pass already trained on (a resumed run) ...
+        self._skip_epoch = -1  # ... if that pass is over this epoch
         self.sampler = self  # Lightning calls batch_sampler.sampler.set_epoch(epoch)
 
     def set_epoch(self, epoch: int) -> None:
@@ -80,8 +81,9 @@ class MixedBatchSampler:
         return {"epoch": self.epoch, "batches": self.yielded if consumed is None else int(consumed)}
 
     def load_state_dict(self, state: dict) -> None:
-        """The next pass over this epoch skips the batches ``state`` says were trained on."""
-        self.epoch, self._skip = int(state["epoch"]), int(state["batches"])
+        """The next pass over ``state``'s epoch skips the batches it says were trained on (Lightning
+        calls :meth:`set_epoch` afterwards; a later epoch skips nothing)."""
+        self.epoch, self._skip, self._skip_epoch = int(state["epoch"]), int(state["batches"]), int(state["epoch"])
 
     def __len__(self) -> int:
         return self.num_batches
@@ -93,7 +95,8 @@ class MixedBatchSampler:
         streams = [_Stream(n, off, np.random.default_rng([self.seed, self.epoch, g]) if self.shuffle else None,
                            self.rank, self.world_size)
                    for g, (n, off) in enumerate(zip(self.group_sizes, self.offsets))]
-        skip, self._skip, self.yielded = self._skip, 0, 0
+        skip = self._skip if self.epoch == self._skip_epoch else 0
+        self._skip, self.yielded = 0, 0
         for b in range(self.num_batches):
             batch: list = []
             for stream, count in zip(streams, self.counts):

@@ -1,0 +1,76 @@
+"""`hupor predict --2d mediapipe` on OpenCV's sample footage: people found and time per image.
+
+    .venv-mp/bin/python benchmarks/real_2d.py [--data /usr/share/doc/opencv-doc/examples/data]
+        [--frames 10] [--tile 256] [--overlays docs/figures]
+
+Needs the optional MediaPipe install (docs/lift.md) and Debian's ``opencv-doc`` package (the sample
+images and ``vtest.avi``). Images: messi5.jpg, basketball1.png, basketball2.png; video: ``--frames``
+evenly spaced frames of vtest.avi (768×576 pedestrians; shared/docs/real-images.md counts 59 people
+by eye in 10 such frames). Prints, per image, the people lifted and the 2D + lift time; with
+``--overlays DIR`` writes ``real_NAME.jpg`` overlays (the ``hupor predict --image-output`` drawing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default="/usr/share/doc/opencv-doc/examples/data")
+    ap.add_argument("--frames", type=int, default=10)
+    ap.add_argument("--tile", type=int, default=256)
+    ap.add_argument("--overlays", default="", help="folder for real_NAME.jpg overlays")
+    ap.add_argument("--names", nargs="*", default=["messi5.jpg", "basketball1.png", "vtest_0400"],
+                    help="which images get an overlay")
+    args = ap.parse_args()
+
+    import cv2
+    import torch
+
+    torch.set_num_threads(1)
+    from hupor.cli.lift import default_lift_model
+    from hupor.detect2d import BlazePose, TileConfig
+    from hupor.methods.lift2d import Lift2DMethod
+    from hupor.nets import load_bundle
+    from hupor.predictor import Predictor
+    from hupor.viz.overlay import draw_overlay
+
+    data = Path(args.data)
+    images = [(n, cv2.imread(str(data / n))) for n in ("messi5.jpg", "basketball1.png", "basketball2.png")]
+    cap = cv2.VideoCapture(str(data / "vtest.avi"))
+    n_frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    want = set(np.linspace(0, n_frames - 1, args.frames).astype(int).tolist())
+    for i in range(n_frames):
+        ok, frame = cap.read()
+        if not ok:
+            break
+        if i in want:
+            images.append((f"vtest_{i:04d}", frame))
+    pred = Predictor(method=Lift2DMethod(BlazePose(TileConfig(tile=args.tile)), load_bundle(default_lift_model())))
+    pred.predict_arrays([images[0][1]])  # warm-up (model load, first-call costs)
+    print(f"tile {args.tile}: image | size | people lifted | ms (2D + lift)")
+    video_people, video_ms = 0, []
+    for name, img in images:
+        t0 = time.perf_counter()
+        out = pred.predict_arrays([img], paths=[name])[0]
+        ms = 1000 * (time.perf_counter() - t0)
+        print(f"{name} | {img.shape[1]}x{img.shape[0]} | {out.num_persons} | {ms:.0f}")
+        if name.startswith("vtest"):
+            video_people += out.num_persons
+            video_ms.append(ms)
+        if args.overlays and name in args.names:
+            path = Path(args.overlays) / f"real_{Path(name).stem}.jpg"
+            cv2.imwrite(str(path), draw_overlay(img, out, pred.skeleton), [cv2.IMWRITE_JPEG_QUALITY, 80])
+    if video_ms:
+        print(f"vtest.avi, {len(video_ms)} frames: {video_people} people lifted, median {np.median(video_ms):.0f} ms "
+              f"per frame")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -7,11 +7,12 @@ a seed the lift model never trained on. Each person's 2D joints are turned into 
 result (shoulders ... ankles copied from the ground truth, face points absent) with
 
 * ``--noise protocol`` (default, the issue's fixed test noise): Gaussian 2D noise of σ = 3 % of the
-  person's box height, 15 % of the joints dropped at random, occluded joints scored 0.1 (below the
-  0.3 threshold, so absent);
+  person's box height on every joint, 15 % of the joints dropped at random (absent, score 0), the
+  other occluded joints scored 0.1 (below the 0.3 threshold: a model without a hint channel ignores
+  them, one with it reads them as hints);
 * ``--noise coco``: the noise model the lifter was trained with (``hupor/lift/coco_noise.json``),
 
-then mapped and lifted exactly as ``hupor lift`` does (``coco_to_mpi15`` + ``Lifter``) with the true
+then mapped and lifted exactly as ``hupor lift`` does (``Lifter.lift_coco``) with the true
 intrinsics. Rows: the lifter; "no reasoning" (the lifter's 3D for the given joints only, the others
 missing); "flat" (every joint at the lifter's root depth: no relative depth); the lifter given the
 true root depth (what the body-size rule costs). Metrics: ``hupor.bench.evaluate_predictions``
@@ -33,13 +34,14 @@ def coco_keypoints(rec, noise, rng):
     from hupor.skeleton import COCO17, from_mpi15
 
     vis = rec.visibility
-    if noise is None:
+    if noise is None:   # the protocol: σ = 3 % of the box height, 15 % dropped, occluded ones scored 0.1
         height = np.ptp(rec.joints_2d[..., 1], axis=1)[:, None, None]
-        rep = (vis == 2) & (rng.random(vis.shape) >= 0.15)
+        kept = (vis >= 1) & (rng.random(vis.shape) >= 0.15)
         uv = rec.joints_2d + rng.normal(size=rec.joints_2d.shape) * 0.03 * height
+        score = np.where(kept, np.where(vis == 2, 0.9, 0.1), 0.0)[..., None]
     else:
         uv, rep = noisy_2d(noise, rec.joints_2d, vis, rng)
-    score = np.where(rep, 0.9, 0.1)[..., None]
+        score = np.where(rep, np.where(vis == 2, 0.9, 0.1), 0.0)[..., None]
     kp = np.nan_to_num(from_mpi15(np.concatenate([uv, score], -1), COCO17))   # face points: score 0
     return kp
 
@@ -73,8 +75,8 @@ def main() -> None:
     z_err = []
     for rec in scenes:
         kp = coco_keypoints(rec, noise, rng)
-        j2d, sc, det, anchor = coco_to_mpi15(kp, 0.3)
-        poses = lifter.lift(j2d, det, sc, rec.width, rec.height, rec.intrinsics, anchor)
+        j2d, sc, det, anchor = coco_to_mpi15(kp, 0.3)          # (the people the lifter keeps, below)
+        poses = lifter.lift_coco(kp, rec.width, rec.height, rec.intrinsics)
         rows["lifter (body-size root depth)"].append((poses.joints_2d, poses.joints_3d))  # as hupor eval reads the JSON
         given = np.where(poses.detected[..., None], poses.joints_3d, np.nan)
         rows["no reasoning (given joints only)"].append((np.where(poses.detected[..., None], poses.joints_2d, np.nan),

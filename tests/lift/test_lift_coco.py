@@ -73,3 +73,19 @@ def test_bad_results_name_the_entry(tmp_path, entry, msg):
     with pytest.raises(HuporError, match=msg) as e:
         read_results(tmp_path / "r.json")
     assert "r.json[0]" in str(e.value)
+
+
+def test_low_score_keypoints_are_hints(rng):
+    from hupor.lift.coco import coco_hints
+
+    k = person(rng)
+    k[C["l_wrist"], 2] = 0.1                       # a detector's guess at a hidden wrist
+    k[C["l_elbow"], 2] = 0.01                      # below the hint threshold: absent
+    k[C["r_shoulder"], 2] = 0.2                    # the neck is then a hint too (a midpoint with a hint)
+    xy, hint = coco_hints(k[None], 0.3, 0.05)
+    assert hint[0, M["l_wrist"]] and hint[0, M["r_shoulder"]] and hint[0, M["neck"]]
+    assert not hint[0, M["l_elbow"]] and not hint[0, M["l_knee"]] and not hint[0, M["head_top"]]
+    np.testing.assert_allclose(xy[0, M["l_wrist"]], k[C["l_wrist"], :2])
+    assert np.isnan(xy[0, M["l_knee"]]).all()      # detected joints are not hints
+    _, _, det, _ = coco_to_mpi15(k[None], 0.3)
+    assert not (det & hint).any()

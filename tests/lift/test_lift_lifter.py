@@ -83,6 +83,46 @@ def test_lifter_with_a_perfect_refiner_gives_the_true_people():
     np.testing.assert_allclose(anchored.joints_3d[0], xyz, atol=0.03 * 5000)
 
 
+class SeeingRefiner(OracleRefiner):
+    """The perfect refiner that also keeps the features it was given."""
+
+    def __init__(self, rel_cm, hint_channel):
+        super().__init__(rel_cm)
+        self.cfg = SimpleNamespace(hint_channel=hint_channel)
+        self.seen = None
+
+    def forward(self, feat):
+        self.seen = feat.clone()
+        return super().forward(feat)
+
+
+@pytest.mark.parametrize("reads_hints", [True, False])
+def test_hints_feed_a_hint_model_and_come_out_inferred(reads_hints):
+    xyz = t_pose(5000.0)
+    ref = SeeingRefiner((xyz - xyz[ROOT]) / 10.0, reads_hints)
+    bundle = SimpleNamespace(refiner=ref, skeleton=MPI15, codec_params=lambda: CodecParams(net_w=256, net_h=160))
+    uv = K.project(xyz)[None]
+    det = np.ones((1, 15), bool)
+    hint = np.zeros((1, 15), bool)
+    det[0, [1, 4, 5]] = False                               # head top absent; an elbow and a wrist only hinted
+    hint[0, [4, 5]] = True
+    uv_in = uv.copy()
+    uv_in[0, 1] = np.nan
+    uv_in[0, 4:6] += 7.0                                    # a hint is a rough 2D position
+    lifter = Lifter(bundle)
+    assert lifter.reads_hints == reads_hints
+    poses = lifter.lift(uv_in, det, np.where(det, 0.9, 0.1), 640, 480, K, hint=hint)
+    feat = ref.seen[0].numpy()
+    assert feat.shape == ((15, 6) if reads_hints else (15, 5))
+    if reads_hints:
+        assert feat[4:6, 5].tolist() == [1.0, 1.0] and feat[det[0], 5].sum() == 0   # flagged, and only they
+        assert np.abs(feat[4:6, :5]).sum() > 0                                        # and given
+    else:
+        assert np.abs(feat[4:6]).sum() == 0                                           # ignored
+    assert (poses.state[0, [1, 4, 5]] == OCCLUDED_INFERRED).all() and not poses.detected[0, 4:6].any()
+    np.testing.assert_allclose(poses.joints_2d[0, 4:6], uv[0, 4:6], atol=1.0)   # the lifted joint, not the hint
+
+
 def test_lifter_needs_a_refiner():
     with pytest.raises(HuporError, match="no refiner"):
         Lifter(SimpleNamespace(refiner=None))
@@ -124,7 +164,7 @@ def test_cli_lift_writes_valid_poses_and_refuses_unknown_ids(tmp_path, capsys):
 
 def _pairs(tmp_path):
     rng = np.random.default_rng(1)
-    f = rng.normal(size=(64, 15, 5)).astype(np.float32)
+    f = rng.normal(size=(64, 15, 6)).astype(np.float32)          # lift-coco reads the hint channel
     np.savez(tmp_path / "p.npz", features=f, target=f[..., :3])
     return tmp_path / "p.npz"
 

@@ -30,7 +30,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=0.3,
                    help="keypoints scoring below this are absent and inferred by the lifter (default 0.3)")
     p.add_argument("--root-threshold", type=float, default=0.05,
-                   help="hips scoring at least this still anchor an occluded pelvis (default 0.05)")
+                   help="keypoints scoring at least this (and below --threshold) are hints: hips anchor an "
+                        "occluded pelvis, and a model with a hint channel (the bundled one) reads them all "
+                        "(default 0.05)")
     p.add_argument("--min-score", type=float, default=0.0, help="skip detections scoring below this (default 0)")
     from ..progress import add_flag
 
@@ -50,7 +52,7 @@ def run(args) -> int:
 
     from ..errors import HuporError
     from ..fileio import check_output_dir
-    from ..lift.coco import coco_to_mpi15, read_image_sizes, read_results
+    from ..lift.coco import read_image_sizes, read_results
     from ..lift.lifter import Lifter
     from ..media import load_intrinsics
     from ..nets import load_bundle
@@ -83,8 +85,7 @@ def run(args) -> int:
         dets = [(k, s) for k, s in results[image_id] if s >= args.min_score]
         intr, source = resolve_intrinsics(w, h, K=K, fx=args.fx, fov_degrees=args.fov)
         kp = np.stack([k for k, _ in dets]) if dets else np.zeros((0, 17, 3))
-        j2d, scores, det, anchor = coco_to_mpi15(kp, args.threshold, min(args.root_threshold, args.threshold))
-        poses = lifter.lift(j2d, det, scores, w, h, intr, anchor)
+        poses = lifter.lift_coco(kp, w, h, intr, args.threshold, args.root_threshold)
         n_skipped += len(kp) - len(poses.joints_2d)
         pred = to_prediction(poses, Letterbox.fit(w, h, lifter.net_w, lifter.net_h), intr,
                              "file" if args.intrinsics else source)

@@ -154,7 +154,7 @@ def _run_synth_pairs(args) -> int:
     scenes = SkeletonScenes(scene_cfg, seed=args.seed, length=args.scenes)
     cp = cfg.codec_params
     pairs = synthetic_pairs(noise, scenes, cp.net_w, cp.net_h, skeleton.root, seed=args.seed,
-                            progress=enabled(args.no_progress))
+                            progress=enabled(args.no_progress), hint_channel=cfg.model.refiner.hint_channel)
     save_pairs(args.out, pairs)
     write_json_atomic(str(args.out) + ".noise.json", noise.to_dict())
     print(f"{len(pairs.features)} synthetic pairs from {args.scenes} scenes (unrefined MPJPE "

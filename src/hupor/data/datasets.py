@@ -201,15 +201,18 @@ def load_pairs(paths: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
                 f, t = z["features"].astype(np.float32), z["target"].astype(np.float32)
         except (ValueError, OSError) as exc:
             raise HuporError(f"pairs file {path}: not a valid .npz ({exc})") from None
-        if f.ndim != 3 or f.shape[2] != 5 or t.shape != f.shape[:2] + (3,):
-            raise HuporError(f"pairs file {path}: expected features (N, J, 5) and target (N, J, 3), "
-                             f"got {f.shape} and {t.shape}")
+        if f.ndim != 3 or f.shape[2] not in (5, 6) or t.shape != f.shape[:2] + (3,):
+            raise HuporError(f"pairs file {path}: expected features (N, J, 5) (6 with a hint channel) and "
+                             f"target (N, J, 3), got {f.shape} and {t.shape}")
         if not (np.isfinite(f).all() and np.isfinite(t).all()):
             raise HuporError(f"pairs file {path}: non-finite values")
         feats.append(f)
         targets.append(t)
     if not feats or sum(len(f) for f in feats) == 0:
         raise HuporError(f"no RefineNet pairs in {', '.join(map(str, paths)) or 'an empty list'}")
+    if len({f.shape[2] for f in feats}) > 1:
+        raise HuporError(f"pairs files {', '.join(map(str, paths))}: some have a hint channel (6 features), "
+                         "some do not (5)")
     return np.concatenate(feats), np.concatenate(targets)
 
 

@@ -53,6 +53,21 @@ def coco_to_mpi15(keypoints: np.ndarray, threshold: float = 0.3, root_threshold:
     return xy, sc, det, anchor
 
 
+def coco_hints(keypoints: np.ndarray, threshold: float = 0.3, hint_threshold: float = 0.05
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The low-score keypoints as MPI15 hints: ``(joints_2d (N, 15, 2), hint (N, 15) bool)``, ``hint``
+    where a joint scores at least ``hint_threshold`` but is not detected at ``threshold`` (a 2D
+    detector's guess at a joint it cannot see); ``joints_2d`` NaN elsewhere. Same mapping as
+    :func:`coco_to_mpi15` (neck and pelvis as midpoints of the hinted pairs)."""
+    k = np.asarray(keypoints, np.float64)
+    if k.ndim != 3 or k.shape[1:] != (17, 3):
+        raise HuporError(f"COCO keypoints: expected (N, 17, 3), got {k.shape}")
+    _, _, det = _convert(k, threshold)
+    xy, _, low = _convert(k, min(hint_threshold, threshold))
+    hint = low & ~det
+    return np.where(hint[..., None], xy, np.nan), hint
+
+
 def _convert(k: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(k)
     c = {name: i for i, name in enumerate(COCO17)}

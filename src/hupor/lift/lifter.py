@@ -22,7 +22,7 @@ import numpy as np
 from ..camera import Intrinsics, Letterbox
 from ..codec import Poses
 from ..errors import HuporError
-from ..nets.refinenet import apply_refiner
+from ..nets.refinenet import apply_refiner, reads_hint_channel
 from ..schema import MISSING, OCCLUDED_INFERRED, VISIBLE
 from ..skeleton import Skeleton
 
@@ -73,43 +73,72 @@ class Lifter:
         self.net_w, self.net_h = cp.net_w, cp.net_h
         self.passes = max(1, int(passes))
 
+    def lift_coco(self, keypoints: np.ndarray, width: int, height: int, intrinsics: Intrinsics,
+                  threshold: float = 0.3, hint_threshold: float = 0.05) -> Poses:
+        """COCO-17 detections (N, 17, 3) x, y px, score → :class:`Poses`: keypoints scoring at least
+        ``threshold`` are given joints; those scoring at least ``hint_threshold`` anchor an occluded
+        pelvis (hips) and, for a model that :attr:`reads_hints`, are hints (``hupor lift``)."""
+        from .coco import coco_hints, coco_to_mpi15
+
+        low = min(hint_threshold, threshold)
+        j2d, scores, det, anchor = coco_to_mpi15(keypoints, threshold, low)
+        hint = None
+        if self.reads_hints:
+            hxy, hint = coco_hints(keypoints, threshold, low)
+            j2d = np.where(hint[..., None], hxy, j2d)
+        return self.lift(j2d, det, scores, width, height, intrinsics, anchor, hint)
+
+    @property
+    def reads_hints(self) -> bool:
+        """Whether this model reads low-score keypoints as hints (a refiner with ``hint_channel``)."""
+        return reads_hint_channel(self.refiner)
+
     def lift(self, joints_2d: np.ndarray, detected: np.ndarray, scores: np.ndarray, width: int, height: int,
-             intrinsics: Intrinsics, anchor: np.ndarray | None = None) -> Poses:
+             intrinsics: Intrinsics, anchor: np.ndarray | None = None, hint: np.ndarray | None = None) -> Poses:
         """People (N, J) → :class:`Poses` (people without a root are left out). Detected joints keep
         their 2D position (state ``visible``); the others are filled from the lifted 3D and projected
         (``occluded_inferred``). ``anchor`` (N,) bool: the root's 2D in ``joints_2d`` is a weak
         estimate (an occluded pelvis, :func:`hupor.lift.coco.coco_to_mpi15`): it anchors the person
-        and keeps its 2D, but counts as inferred."""
+        and keeps its 2D, but counts as inferred. ``hint`` (N, J) bool: joints whose 2D in
+        ``joints_2d`` is a low-score keypoint (:func:`hupor.lift.coco.coco_hints`); a model that
+        :attr:`reads_hints` lifts with them, and they come out inferred (lifted 3D, its projection)."""
         sk = self.skeleton
         root = sk.root
         uv = np.asarray(joints_2d, np.float64)
         det = np.asarray(detected, bool) & np.isfinite(uv).all(-1)
         weak = np.zeros(len(det), bool) if anchor is None else np.asarray(anchor, bool) & ~det[:, root]
         weak &= np.isfinite(uv[:, root]).all(-1)
+        hint = (np.zeros(det.shape, bool) if hint is None or not self.reads_hints
+                else np.asarray(hint, bool) & np.isfinite(uv).all(-1) & ~det)
         det[weak, root] = True
+        hint[weak, root] = True
         keep = det[:, root]
-        uv, det, sc, weak = uv[keep], det[keep], np.asarray(scores, np.float64)[keep], weak[keep]
+        uv, det, sc, weak, hint = (uv[keep], det[keep], np.asarray(scores, np.float64)[keep], weak[keep],
+                                   hint[keep])
         n, j = det.shape
         if n == 0:
             return Poses.empty(j)
+        inp = det | hint                                                     # what the lifter reads
         lb = Letterbox.fit(width, height, self.net_w, self.net_h)
-        uv0 = np.where(det[..., None], uv, 0.0)
+        uv0 = np.where(inp[..., None], uv, 0.0)
         uv_net = lb.to_net(uv0)
-        z = body_size_depth(uv, det, intrinsics.fx, sk)
+        z = body_size_depth(uv, inp, intrinsics.fx, sk)
         for _ in range(self.passes):
             flat = intrinsics.backproject(uv0, np.repeat(z[:, None], j, 1))
-            out, _ = apply_refiner(self.refiner, uv_net, flat, det, root)
+            out, _ = apply_refiner(self.refiner, uv_net, flat, inp, root, hint=hint)
             rel = out - out[:, root:root + 1]
-            z = fit_root_depth(uv, det, rel, intrinsics, root, z)
+            z = fit_root_depth(uv, inp, rel, intrinsics, root, z)
+        kept = det & ~hint                                                   # keep their 2D (the root too)
+        kept[weak, root] = True
         root3d = intrinsics.backproject(uv[:, root], z)                       # (N, 3)
         joints_3d = root3d[:, None] + rel
-        joints_3d[det] = intrinsics.backproject(uv[det], (z[:, None] + rel[..., 2])[det])
-        joints_2d_out = np.where(det[..., None], uv, intrinsics.project(joints_3d))
-        state = np.where(det, VISIBLE, OCCLUDED_INFERRED).astype(np.int8)
+        joints_3d[kept] = intrinsics.backproject(uv[kept], (z[:, None] + rel[..., 2])[kept])
+        joints_2d_out = np.where(kept[..., None], uv, intrinsics.project(joints_3d))
+        state = np.where(det & ~hint, VISIBLE, OCCLUDED_INFERRED).astype(np.int8)
         state[weak, root] = OCCLUDED_INFERRED
         bad = ~np.isfinite(joints_3d).all(-1) | (joints_3d[..., 2] <= 1.0)
         state[bad] = MISSING
-        given = det.copy()
+        given = det & ~hint
         given[weak, root] = False
         return Poses(joints_net=lb.to_net(joints_2d_out), joints_2d=joints_2d_out, joints_3d=joints_3d,
                      scores=np.where(given, sc, 0.0).astype(np.float32), detected=given, root_depth_mm=z,

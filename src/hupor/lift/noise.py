@@ -45,6 +45,7 @@ class DetectionNoise:
     sigma_z_cm: list[float] = field(default_factory=lambda: [12.0] * 15)
     root_log_sigma: float = 0.08
     flat_z: bool = False
+    occluded_sigma_gain: float = 1.0
 
     def __post_init__(self):
         lists = {k: np.asarray(getattr(self, k), float) for k in ("p_visible", "p_occluded", "sigma_px", "sigma_scale",
@@ -60,6 +61,8 @@ class DetectionNoise:
                 raise HuporError(f"DetectionNoise.{k}: must be non-negative")
         if not 0 <= self.outlier_rate <= 1 or self.outlier_px < 0 or self.root_log_sigma < 0:
             raise HuporError("DetectionNoise: outlier_rate in [0, 1], outlier_px and root_log_sigma >= 0")
+        if self.occluded_sigma_gain <= 0:
+            raise HuporError("DetectionNoise.occluded_sigma_gain: must be positive")
 
     @property
     def num_joints(self) -> int:
@@ -83,6 +86,7 @@ def noisy_2d(noise: DetectionNoise, joints_2d: np.ndarray, visibility: np.ndarra
         reported[:, root] = True
     height = np.ptp(uv[..., 1], axis=1)[:, None]                       # (N, 1) px
     sigma = np.asarray(noise.sigma_px)[None] + np.asarray(noise.sigma_scale)[None] * height
+    sigma = sigma * np.where(vis == 1, noise.occluded_sigma_gain, 1.0)        # hidden joints: located worse
     out_uv = uv + rng.normal(size=(n, j, 2)) * sigma[..., None]
     out = rng.random((n, j)) < noise.outlier_rate
     if root is not None:
@@ -92,14 +96,16 @@ def noisy_2d(noise: DetectionNoise, joints_2d: np.ndarray, visibility: np.ndarra
 
 
 def simulate(noise: DetectionNoise, joints_net: np.ndarray, joints_3d_mm: np.ndarray, visibility: np.ndarray,
-             f_net: tuple[float, float], c_net: tuple[float, float], root: int, rng: np.random.Generator
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             f_net: tuple[float, float], c_net: tuple[float, float], root: int, rng: np.random.Generator,
+             hint_channel: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Noisy pipeline output for N ground-truth people.
 
     ``joints_net`` (N, J, 2) network-input px; ``joints_3d_mm`` (N, J, 3) camera frame; ``visibility``
     (N, J) in {0 outside, 1 occluded, 2 visible}; ``f_net``/``c_net``: the intrinsics in network-input
     px (fx·s, fy·s; cx·s + pad_x, cy·s + pad_y). Returns ``features`` (N, J, 5) float32 (RefineNet
-    input), ``target`` (N, J, 3) float32 root-relative cm, ``detected`` (N, J) bool.
+    input; (N, J, 6) with ``hint_channel``: reported *occluded* joints are marked as low-score hints,
+    as a 2D detector scores the joints it cannot see), ``target`` (N, J, 3) float32 root-relative cm,
+    ``detected`` (N, J) bool.
     """
     uv = np.asarray(joints_net, np.float64)
     xyz = np.asarray(joints_3d_mm, np.float64)
@@ -119,7 +125,7 @@ def simulate(noise: DetectionNoise, joints_net: np.ndarray, joints_3d_mm: np.nda
     x = (uv_noisy[..., 0] - c_net[0]) * z / f_net[0]
     y = (uv_noisy[..., 1] - c_net[1]) * z / f_net[1]
     pred_cm = np.stack([x, y, z], -1) / MM_PER_CM
-    feats = refine_features(uv_noisy, pred_cm, det, root)
+    feats = refine_features(uv_noisy, pred_cm, det, root, (vis == 1) & det if hint_channel else None)
     target = ((xyz - xyz[:, root:root + 1]) / MM_PER_CM).astype(np.float32)
     return feats, target, det
 

@@ -20,34 +20,35 @@ from .noise import DetectionNoise, simulate
 
 
 def record_pairs(noise: DetectionNoise, rec: ImageRecord, net_w: int, net_h: int, root: int,
-                 rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+                 rng: np.random.Generator, hint_channel: bool = False) -> tuple[np.ndarray, ...]:
     """Simulated pairs of one record's people with the root in frame: (features, target, gt_net,
-    visibility, gt_root_cm)."""
+    visibility, gt_root_cm); ``hint_channel``: features with the hint channel (:func:`simulate`)."""
     keep = (rec.visibility[:, root] >= 1) & (rec.joints_3d[:, root, 2] > 0)
     j = rec.num_joints
     if not keep.any():
-        return (np.zeros((0, j, 5), np.float32), np.zeros((0, j, 3), np.float32),
+        return (np.zeros((0, j, 6 if hint_channel else 5), np.float32), np.zeros((0, j, 3), np.float32),
                 np.zeros((0, j, 2), np.float32), np.zeros((0, j), np.int8), np.zeros((0, 3), np.float32))
     lb = Letterbox.fit(rec.width, rec.height, net_w, net_h)
     k = rec.intrinsics
     gt_net = lb.to_net(rec.joints_2d[keep])
     f_net = (k.fx * lb.scale, k.fy * lb.scale)
     c_net = (k.cx * lb.scale + lb.pad_x, k.cy * lb.scale + lb.pad_y)
-    feats, target, _ = simulate(noise, gt_net, rec.joints_3d[keep], rec.visibility[keep], f_net, c_net, root, rng)
+    feats, target, _ = simulate(noise, gt_net, rec.joints_3d[keep], rec.visibility[keep], f_net, c_net, root, rng,
+                                hint_channel)
     return (feats, target, gt_net.astype(np.float32), rec.visibility[keep].astype(np.int8),
             (rec.joints_3d[keep, root] / 10.0).astype(np.float32))
 
 
 def synthetic_pairs(noise: DetectionNoise, records: Sequence[ImageRecord], net_w: int, net_h: int, root: int,
-                    seed: int = 0, progress: bool = False) -> Pairs:
+                    seed: int = 0, progress: bool = False, hint_channel: bool = False) -> Pairs:
     """Pairs for every person (root in frame) of ``records`` (e.g. ``SkeletonScenes``); one noise draw
-    per person from ``numpy.random.default_rng(seed)``."""
+    per person from ``numpy.random.default_rng(seed)``; ``hint_channel`` as :func:`record_pairs`."""
     from tqdm import tqdm
 
     rng = np.random.default_rng(seed)
     parts = [[] for _ in range(6)]
     for i, rec in enumerate(tqdm(records, desc="synthetic pairs", unit="scene", disable=not progress)):
-        out = record_pairs(noise, rec, net_w, net_h, root, rng)
+        out = record_pairs(noise, rec, net_w, net_h, root, rng, hint_channel)
         for lst, arr in zip(parts, out):
             lst.append(arr)
         parts[5].append(np.full(len(out[0]), i, np.int64))

@@ -40,12 +40,9 @@ class Lift2DMethod:
         return [{"keypoints": self.detector(im), "size": (im.shape[1], im.shape[0])} for im in images]
 
     def decode(self, raw: dict, letterbox: Letterbox, intrinsics: Intrinsics) -> Poses:
-        from ..lift.coco import coco_to_mpi15
-
         w, h = raw["size"]
-        j2d, scores, det, anchor = coco_to_mpi15(np.asarray(raw["keypoints"]).reshape(-1, 17, 3),
-                                                 self.threshold, self.root_threshold)
-        return self.lifter.lift(j2d, det, scores, w, h, intrinsics, anchor)
+        return self.lifter.lift_coco(np.asarray(raw["keypoints"]).reshape(-1, 17, 3), w, h, intrinsics,
+                                     self.threshold, self.root_threshold)
 
     def stages(self, visible_threshold: float = 0.3, visible_radius: int = 1) -> list:
         return []

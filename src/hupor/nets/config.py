@@ -129,7 +129,8 @@ class RefinerConfig:
     """RefineNet (method §9): ``"gcn"`` (modulated GCN, ``layers`` × ``hidden``, paper) or ``"mlp"``
     (SMAP's 75-160-256-256-128-45 MLP, official code; ``mlp_hidden`` sets the hidden widths).
     ``batch_norm: false`` drops the BatchNorm layers (a model whose DDP result equals a one-process
-    run's: BN statistics are per replica)."""
+    run's: BN statistics are per replica). ``hint_channel``: a sixth input channel marking joints
+    given only as a low-score *hint* (``hupor lift``: a 2D detector's low-score keypoints)."""
 
     kind: Literal["gcn", "mlp"] = "gcn"
     hidden: int = 128
@@ -137,6 +138,7 @@ class RefinerConfig:
     dropout: float = 0.1
     mlp_hidden: tuple[int, ...] = (160, 256, 256, 128)
     batch_norm: bool = True
+    hint_channel: bool = False
 
     def __post_init__(self):
         w = "model.refiner"

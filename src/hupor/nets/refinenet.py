@@ -1,6 +1,7 @@
 """RefineNet (method §9): per-person root-relative 3D refinement that also fills missing joints.
 
-Input features (B, J, 5) from :func:`refine_features`; output (B, J, 3) root-relative cm. Two kinds:
+Input features (B, J, 5) from :func:`refine_features` (B, J, 6 with ``hint_channel``); output (B, J, 3)
+root-relative cm. Two kinds:
 ``"gcn"`` — modulated graph convolutions over the skeleton graph (limbs + self loops),
 ``H' = (Â + Q)(M ⊙ (H W))`` with Â the symmetric-normalised adjacency, Q a learnable symmetric
 offset, M a per-node modulation and W a shared weight (method §9 [PROP]); ``"mlp"`` — SMAP's MLP
@@ -72,15 +73,16 @@ class RefineNet(nn.Module):
         self.cfg = cfg
         self.skeleton = skeleton
         j = skeleton.num_joints
+        self.in_channels = 6 if cfg.hint_channel else 5
         if cfg.kind == "gcn":
             adj = normalized_adjacency(skeleton)
-            self.input = _GraphLayer(5, cfg.hidden, adj, cfg.dropout, cfg.batch_norm)
+            self.input = _GraphLayer(self.in_channels, cfg.hidden, adj, cfg.dropout, cfg.batch_norm)
             self.layers = nn.ModuleList(_GraphLayer(cfg.hidden, cfg.hidden, adj, cfg.dropout, cfg.batch_norm)
                                         for _ in range(cfg.layers))
             self.output = ModulatedGraphConv(cfg.hidden, 3, adj)
         else:
             mods: list[nn.Module] = []
-            cin = 5 * j
+            cin = self.in_channels * j
             for width in cfg.mlp_hidden:
                 mods += [nn.Linear(cin, width)] + ([nn.BatchNorm1d(width)] if cfg.batch_norm else []) + \
                     [nn.ReLU(inplace=True)]
@@ -92,8 +94,8 @@ class RefineNet(nn.Module):
 
     def forward(self, feat: torch.Tensor) -> torch.Tensor:
         j = self.skeleton.num_joints
-        if feat.dim() != 3 or feat.shape[1:] != (j, 5):
-            raise HuporError(f"RefineNet input: expected (B, {j}, 5), got {tuple(feat.shape)}")
+        if feat.dim() != 3 or feat.shape[1:] != (j, self.in_channels):
+            raise HuporError(f"RefineNet input: expected (B, {j}, {self.in_channels}), got {tuple(feat.shape)}")
         if self.cfg.kind == "mlp":
             return self.mlp(feat.reshape(feat.shape[0], -1)).reshape(-1, j, 3)
         h = self.input(feat)
@@ -102,13 +104,15 @@ class RefineNet(nn.Module):
         return self.output(h)
 
 
-def refine_features(joints_net, joints_cam_cm, detected, root: int) -> np.ndarray:
+def refine_features(joints_net, joints_cam_cm, detected, root: int, hint=None) -> np.ndarray:
     """RefineNet input (N, J, 5) float32 (method §9).
 
     ``joints_net`` (N, J, 2) network-input px; ``joints_cam_cm`` (N, J, 3) camera frame, **cm**;
     ``detected`` (N, J) bool; ``root`` joint index. Root row: absolute (u, v, X, Y, Z); other detected
     joints: offsets from the root; undetected joints: zeros. A person whose root is not detected gets
-    all-zero features (such people are not refined, see :func:`apply_refiner`).
+    all-zero features (such people are not refined, see :func:`apply_refiner`). ``hint`` (N, J) bool
+    (a model with ``hint_channel``): which detected joints are only low-score hints; a sixth channel
+    holds 1 there (N, J, 6).
     """
     uv = np.asarray(joints_net, dtype=np.float32)
     xyz = np.asarray(joints_cam_cm, dtype=np.float32)
@@ -126,14 +130,24 @@ def refine_features(joints_net, joints_cam_cm, detected, root: int) -> np.ndarra
     out[:, root] = f[:, root]
     out[~det] = 0.0
     out[~det[:, root]] = 0.0
+    if hint is not None:
+        h = (np.asarray(hint, bool) & det).astype(np.float32)
+        h[~det[:, root]] = 0.0
+        out = np.concatenate([out, h[..., None]], -1)
     return out.astype(np.float32)
 
 
+def reads_hint_channel(refiner) -> bool:
+    """Whether ``refiner`` takes the hint channel (``RefinerConfig.hint_channel``)."""
+    return bool(getattr(getattr(refiner, "cfg", None), "hint_channel", False))
+
+
 def apply_refiner(refiner: RefineNet, joints_net, joints_3d_mm, detected, root: int | None = None,
-                  batch_size: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+                  batch_size: int = 1024, hint=None) -> tuple[np.ndarray, np.ndarray]:
     """Refine people: returns ``(joints_3d_mm (N, J, 3), refined (N,) bool)``.
 
-    ``joints_3d_mm`` camera-frame mm (undetected joints arbitrary). For people with a detected root the
+    ``joints_3d_mm`` camera-frame mm (undetected joints arbitrary); ``hint`` (N, J) bool: detected joints
+    that are low-score hints (read only by a refiner with ``hint_channel``). For people with a detected root the
     result is RefineNet's root-relative prediction plus the input root, for **all** joints (the root
     itself is kept); other people are returned unchanged. Runs in eval mode without gradients.
     """
@@ -143,7 +157,10 @@ def apply_refiner(refiner: RefineNet, joints_net, joints_3d_mm, detected, root: 
     out = xyz_mm.copy()
     if len(out) == 0:
         return out, np.zeros(0, bool)
-    feat = refine_features(joints_net, xyz_mm / MM_PER_CM, det, root)
+    reads_hints = reads_hint_channel(refiner)
+    if reads_hints and hint is None:
+        hint = np.zeros(det.shape, bool)
+    feat = refine_features(joints_net, xyz_mm / MM_PER_CM, det, root, hint if reads_hints else None)
     ok = det[:, root]
     if not ok.any():
         return out, ok

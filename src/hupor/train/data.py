@@ -165,6 +165,11 @@ def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
         sets = [PairsDataset(*load_pairs(d.pairs))]
         if d.mix_pairs:
             sets.append(PairsDataset(*load_pairs(d.mix_pairs)))
+        want = 6 if cfg.model.refiner.hint_channel else 5
+        for name, st in (("data.pairs", sets[0]), ("data.mix_pairs", sets[-1])):
+            if st.features.shape[2] != want:
+                raise HuporError(f"{name}: the pairs have {st.features.shape[2]} features per joint, "
+                                 f"model.refiner.hint_channel={cfg.model.refiner.hint_channel} needs {want}")
         train = BatchedPairs(*sets)
         val = BatchedPairs(PairsDataset(*load_pairs(d.val_pairs))) if d.val_pairs else None
         fractions = [1 - d.mix_ratio, d.mix_ratio] if d.mix_pairs else None

@@ -15,7 +15,9 @@ result (shoulders ... ankles copied from the ground truth, face points absent) w
 then mapped and lifted exactly as ``hupor lift`` does (``Lifter.lift_coco``) with the true
 intrinsics. Rows: the lifter; "no reasoning" (the lifter's 3D for the given joints only, the others
 missing); "flat" (every joint at the lifter's root depth: no relative depth); the lifter given the
-true root depth (what the body-size rule costs). Metrics: ``hupor.bench.evaluate_predictions``
+true root depth (what the body-size rule costs); the lifter with the *size-limited* root depth (the true
+depth × the mean skeleton's size / the person's true size: what a perfect 2D size measurement gives
+when the person's height is unknown, the floor of any depth from body size). Metrics: ``hupor.bench.evaluate_predictions``
 (MuPoTS kit rules; 14 scored joints, head_top included, which COCO never gives).
 """
 
@@ -71,7 +73,10 @@ def main() -> None:
     lifter = Lifter(load_bundle(args.model))
     rng = np.random.default_rng(args.seed)
     rows = {"lifter (body-size root depth)": [], "no reasoning (given joints only)": [],
-            "flat (no relative depth)": [], "lifter, true root depth": []}
+            "flat (no relative depth)": [], "lifter, true root depth": [],
+            "lifter, size-limited root depth": []}
+    limbs = np.asarray(lifter.skeleton.limbs)
+    mean_size = 10.0 * float(np.sum(lifter.skeleton.bone_length_cm))
     z_err = []
     for rec in scenes:
         kp = coco_keypoints(rec, noise, rng)
@@ -96,6 +101,15 @@ def main() -> None:
             shifted = shifted - shifted[:, root:root + 1] + root3d[:, None]
             z_err.extend(zip((poses.root_depth_mm - gt_root).tolist(), gt_root.tolist()))
         rows["lifter, true root depth"].append((poses.joints_2d, shifted))
+        # size-limited: the depth a perfect 2D size measurement gives with the mean skeleton (the
+        # person's true size unknown): true depth x mean / true body size (sum of bone lengths)
+        sized = poses.joints_3d.copy()
+        if len(sized):
+            gt3 = rec.joints_3d[keep]
+            size = np.linalg.norm(gt3[:, limbs[:, 0]] - gt3[:, limbs[:, 1]], axis=-1).sum(1)
+            root3d = rec.intrinsics.backproject(poses.joints_2d[:, root], gt_root * mean_size / size)
+            sized = sized - sized[:, root:root + 1] + root3d[:, None]
+        rows["lifter, size-limited root depth"].append((poses.joints_2d, sized))
     people = sum(r.num_persons for r in scenes)
     print(f"{len(scenes)} scenes (seed {args.seed}), {people} people, noise {args.noise}; model {args.model}")
     print("| row | lifted / annotated | all PCK_rel | all PCK_abs | all PCK_occ | matched PCK_rel | matched PCK_abs | "

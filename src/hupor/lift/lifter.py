@@ -46,12 +46,17 @@ def body_size_depth(joints_2d: np.ndarray, detected: np.ndarray, fx: float, skel
 def fit_root_depth(joints_2d: np.ndarray, detected: np.ndarray, rel_mm: np.ndarray, intrinsics: Intrinsics,
                    root: int, fallback: np.ndarray) -> np.ndarray:
     """(N,) root depth (mm) at which the lifted root-relative skeleton ``rel_mm`` (N, J, 3) best
-    explains the detected 2D offsets from the root (weak perspective, least squares);
-    ``fallback`` where fewer than two joints besides the root are detected."""
-    d = np.nan_to_num(joints_2d - joints_2d[:, root:root + 1]) / np.array([intrinsics.fx, intrinsics.fy])
+    explains the detected 2D offsets from the root, under full perspective: with the joints' rays
+    ``a_j = ((u_j − cx)/fx, (v_j − cy)/fy)``, ``a_j (Z + z_j) = a_root Z + p_j`` gives the offsets
+    ``d_j = a_j − a_root = (p_j − a_j z_j) / Z``, solved for ``1/Z`` by least squares (``p_j``, ``z_j``
+    the lifted X, Y and Z offsets); ``fallback`` where fewer than two joints besides the root are
+    detected."""
+    f = np.array([intrinsics.fx, intrinsics.fy])
+    a = (np.nan_to_num(joints_2d) - np.array([intrinsics.cx, intrinsics.cy])) / f
+    d = np.nan_to_num(joints_2d - joints_2d[:, root:root + 1]) / f
     m = detected.copy()
     m[:, root] = False
-    p = rel_mm[..., :2]
+    p = rel_mm[..., :2] - a * rel_mm[..., 2:3]
     num = (m[..., None] * d * p).sum((1, 2))
     den = (m[..., None] * p * p).sum((1, 2))
     ok = (m.sum(1) >= 2) & (num > 1e-12) & (den > 1e-9)

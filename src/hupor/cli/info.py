@@ -55,6 +55,41 @@ def model_table(model, inp, stride: int = 4) -> list[tuple[str, int]]:
     return rows
 
 
+def plugin_summary(model, inp) -> str:
+    h = model.higherhrnet
+    return (f"HigherHRNet-W{h.hrnet.width}, input {inp.net_w}x{inp.net_h} (W x H), {h.joints} joints, "
+            f"heatmaps at 1/4 and 1/2 ({inp.net_w // 4}x{inp.net_h // 4}, {inp.net_w // 2}x{inp.net_h // 2}), "
+            f"HRNet modules {list(h.hrnet.modules)} x blocks {list(h.hrnet.blocks)}")
+
+
+def plugin_table(model) -> list[tuple[str, int]]:
+    """(label, parameter count) rows of a ``model.method: higherhrnet`` config (meta device)."""
+    import torch
+
+    from ..nets.blocks import count_parameters
+    from ..plugins.higherhrnet import HigherHRNet
+
+    with torch.device("meta"):
+        net = HigherHRNet(model.higherhrnet)
+    paf = count_parameters(net.paf_head)
+    total = count_parameters(net)
+    return [("HigherHRNet (base network: backbone, heatmaps, tags, deconvolution)", total - paf),
+            (f"  of which the HRNet-W{model.higherhrnet.hrnet.width} backbone", count_parameters(net.backbone)),
+            (f"PAF branch ({len(net.limbs)} limbs x 2 channels)", paf),
+            ("total", total)]
+
+
+def _print_rows(header, rows) -> int:
+    if header:
+        print(header)
+    width = max(len(label) for label, _ in rows)
+    print()
+    print(f"{'network'.ljust(width)}  parameters")
+    for label, n in rows:
+        print(f"{label.ljust(width)}  {n / 1e6:9.3f} M  ({n:,})")
+    return 0
+
+
 def run(args) -> int:
     from ..train.config import load_experiment
 
@@ -64,6 +99,12 @@ def run(args) -> int:
         check_device(args.device)
     exp = load_experiment(args.config, args.overrides)
     model, inp = exp.model, exp.input
+    if model.method == "higherhrnet":
+        if args.time:
+            from ..errors import HuporError
+
+            raise HuporError("--time: not available for model.method higherhrnet yet")
+        return _print_rows(f"config {args.config}: {plugin_summary(model, inp)}", plugin_table(model))
     cp = exp.codec_params
     print(f"config {args.config}: input {inp.net_w}x{inp.net_h} (W x H), output maps {cp.map_w}x{cp.map_h} "
           f"at stride {cp.stride}")
@@ -73,12 +114,7 @@ def run(args) -> int:
     print(f"reasoner: {r.kind}, {r.stages} stages, blocks {list(r.blocks)}, widths {list(r.widths)}, "
           f"decoder {r.decoder_width}, supervised blocks {list(r.supervised_blocks)}")
     print(f"refiner: {model.refiner.kind}, hidden {model.refiner.hidden}, layers {model.refiner.layers}")
-    rows = model_table(model, inp, cp.stride)
-    width = max(len(label) for label, _ in rows)
-    print()
-    print(f"{'network'.ljust(width)}  parameters")
-    for label, n in rows:
-        print(f"{label.ljust(width)}  {n / 1e6:9.3f} M  ({n:,})")
+    _print_rows(None, model_table(model, inp, cp.stride))
     if args.time > 0:
         from ..bench.forward import random_bundle, time_forward
 

@@ -43,7 +43,7 @@ def test_output_shapes_and_the_paf_branch():
 
 @pytest.mark.parametrize("override, key", [("model.higherhrnet.joints=mpi15", "joints"),
                                            ("model.higherhrnet.hrnet.blocks=[4,4]", "blocks"),
-                                           ("model.method=pifpaf", "model.method")])
+                                           ("model.method=openpose", "model.method")])
 def test_bad_configs_name_the_key(override, key):
     with pytest.raises(HuporError, match=key):
         load_experiment("higherhrnet-w32", [override])

@@ -56,6 +56,11 @@ def model_table(model, inp, stride: int = 4) -> list[tuple[str, int]]:
 
 
 def plugin_summary(model, inp) -> str:
+    if model.method == "pifpaf":
+        p, b = model.pifpaf, model.pifpaf.backbone
+        s = (32 if b.maxpool else 16) // p.upsample
+        return (f"PifPaf, ResNet {b.block} layers {list(b.layers)} width {b.width}, input {inp.net_w}x{inp.net_h} "
+                f"(W x H), {p.joints} joints, fields at stride {s} ({inp.net_w // s}x{inp.net_h // s})")
     h = model.higherhrnet
     return (f"HigherHRNet-W{h.hrnet.width}, input {inp.net_w}x{inp.net_h} (W x H), {h.joints} joints, "
             f"heatmaps at 1/4 and 1/2 ({inp.net_w // 4}x{inp.net_h // 4}, {inp.net_w // 2}x{inp.net_h // 2}), "
@@ -63,10 +68,20 @@ def plugin_summary(model, inp) -> str:
 
 
 def plugin_table(model) -> list[tuple[str, int]]:
-    """(label, parameter count) rows of a ``model.method: higherhrnet`` config (meta device)."""
+    """(label, parameter count) rows of a 2D plug-in config (``model.method`` higherhrnet / pifpaf)."""
     import torch
 
     from ..nets.blocks import count_parameters
+
+    if model.method == "pifpaf":
+        from ..plugins.pifpaf import PifPaf
+
+        with torch.device("meta"):
+            net = PifPaf(model.pifpaf)
+        return [("ResNet backbone", count_parameters(net.backbone)),
+                (f"PIF head ({net.joint_set.num_joints} joints x 5 channels)", count_parameters(net.pif)),
+                (f"PAF head ({len(net.limbs)} limbs x 7 channels)", count_parameters(net.paf)),
+                ("total", count_parameters(net))]
     from ..plugins.higherhrnet import HigherHRNet
 
     with torch.device("meta"):
@@ -99,11 +114,11 @@ def run(args) -> int:
         check_device(args.device)
     exp = load_experiment(args.config, args.overrides)
     model, inp = exp.model, exp.input
-    if model.method == "higherhrnet":
+    if model.method in ("higherhrnet", "pifpaf"):
         if args.time:
             from ..errors import HuporError
 
-            raise HuporError("--time: not available for model.method higherhrnet yet")
+            raise HuporError(f"--time: not available for model.method {model.method} yet")
         return _print_rows(f"config {args.config}: {plugin_summary(model, inp)}", plugin_table(model))
     cp = exp.codec_params
     print(f"config {args.config}: input {inp.net_w}x{inp.net_h} (W x H), output maps {cp.map_w}x{cp.map_h} "

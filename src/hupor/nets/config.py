@@ -13,7 +13,7 @@ from typing import Literal
 
 from ..config import from_dict, read_config_dict
 from ..errors import HuporError
-from ..plugins.config import HigherHRNetConfig
+from ..plugins.config import HigherHRNetConfig, PifPafConfig
 
 
 def _positive(where: str, name: str, values) -> None:
@@ -157,8 +157,8 @@ class RefinerConfig:
 @dataclass(frozen=True)
 class ModelConfig:
     """The three networks. ``skeleton`` names the joint set the heads are sized for. ``method``:
-    ``hupor`` (the detector, reasoner and refiner above) or ``higherhrnet`` (the 2D bottom-up
-    plug-in network of ``higherhrnet``, :mod:`hupor.plugins`)."""
+    ``hupor`` (the detector, reasoner and refiner above), or a 2D bottom-up plug-in network of
+    :mod:`hupor.plugins`: ``higherhrnet`` (section ``higherhrnet``) or ``pifpaf`` (section ``pifpaf``)."""
 
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     reasoner: ReasonerConfig = field(default_factory=ReasonerConfig)
@@ -166,13 +166,14 @@ class ModelConfig:
     skeleton: str = "mpi15"
     method: str = "hupor"
     higherhrnet: HigherHRNetConfig = field(default_factory=HigherHRNetConfig)
+    pifpaf: PifPafConfig = field(default_factory=PifPafConfig)
 
     def __post_init__(self):
         if self.method not in MODEL_METHODS:
             raise HuporError(f"model.method: one of {', '.join(MODEL_METHODS)}, got {self.method!r}")
 
 
-MODEL_METHODS = ("hupor", "higherhrnet")
+MODEL_METHODS = ("hupor", "higherhrnet", "pifpaf")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,46 @@ class HRNetConfig:
 
 
 
+@dataclass(frozen=True)
+class ResNetConfig:
+    """``block`` ``basic`` (ResNet-18/34) or ``bottleneck`` (ResNet-50); ``layers`` blocks per stage
+    (ResNet-18 (2, 2, 2, 2), 34 and 50 (3, 4, 6, 3)); ``width`` planes of stage 1 (64); ``maxpool``:
+    keep the stem's max-pool (stride 32) or drop it (stride 16, PifPaf)."""
+
+    block: str = "bottleneck"
+    layers: tuple[int, int, int, int] = (3, 4, 6, 3)
+    width: int = 64
+    stem_width: int = 64
+    maxpool: bool = True
+
+    def __post_init__(self):
+        if self.block not in ("basic", "bottleneck"):
+            raise HuporError(f"resnet.block: 'basic' or 'bottleneck', got {self.block!r}")
+        if len(self.layers) != 4 or min(self.layers) < 1:
+            raise HuporError(f"resnet.layers: four positive numbers, got {list(self.layers)}")
+        if self.width < 1 or self.stem_width < 1:
+            raise HuporError("resnet.width and resnet.stem_width: must be >= 1")
+
+
+@dataclass(frozen=True)
+class PifPafConfig:
+    """PifPaf (Kreiss et al. 2019): ``backbone`` a ResNet without its max-pool (stride 16); the PIF
+    head predicts per joint a confidence, a 2D vector, its spread b and a scale σ (5 channels), the
+    PAF head per limb a confidence, two 2D vectors (to the limb's two joints) and their two spreads
+    (7 channels); both are 1×1 convs followed by a sub-pixel (PixelShuffle) upsampling of
+    ``upsample`` (stride 16 / 2 = 8). ``joints`` as :class:`HigherHRNetConfig`."""
+
+    backbone: ResNetConfig = field(default_factory=lambda: ResNetConfig(maxpool=False))
+    joints: str = "crowdpose14"
+    upsample: int = 2
+
+    def __post_init__(self):
+        if self.joints not in LIMBS:
+            raise HuporError(f"model.pifpaf.joints: one of {', '.join(LIMBS)}, got {self.joints!r}")
+        if self.upsample not in (1, 2, 4):
+            raise HuporError(f"model.pifpaf.upsample: 1, 2 or 4, got {self.upsample}")
+
+
 #: limbs (joint index pairs) per joint set: CrowdPose's 13 (head–neck, neck–shoulders, arms,
 #: neck–hips, legs) and COCO's 19 (the COCO keypoint skeleton, face included)
 LIMBS = {

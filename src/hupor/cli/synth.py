@@ -32,6 +32,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="people per scene (default 1-8; a --sequence has MAX people, default 4)")
     p.add_argument("--workers", type=int, default=1, help="parallel processes")
     p.add_argument("--format", choices=("jpg", "png"), default="jpg", help="image format")
+    p.add_argument("--crowdpose", action="store_true",
+                   help="also write OUT/crowdpose.json: the scenes as CrowdPose-format ground truth (14 joints, "
+                        "crowdIndex per image) for hupor eval crowdpose")
     p.add_argument("--maps", action="store_true",
                    help="also write NNNNNN_ids.png (person ids) and NNNNNN_depth.png (mm, uint16)")
     p.add_argument("--motion-dir", default=None,
@@ -46,6 +49,8 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    import numpy as np
+
     from ..config import load_config
     from ..data.synth import SceneConfig, generate
     from ..errors import HuporError
@@ -73,4 +78,17 @@ def run(args) -> int:
                     image_format=args.format, motion_dir=args.motion_dir, progress=enabled(args.no_progress),
                     maps=args.maps)
     print(f"wrote {args.scenes} scenes: {path}")
+    if args.crowdpose:
+        from pathlib import Path
+
+        from ..eval.crowdpose_gt import records_to_crowdpose
+        from ..fileio import write_json_atomic
+        from ..records import RecordSet
+
+        gt = records_to_crowdpose(RecordSet.load(path))
+        out = Path(args.out) / "crowdpose.json"
+        write_json_atomic(out, gt)
+        ci = np.array([im["crowdIndex"] for im in gt["images"]])
+        print(f"wrote {out}: {len(gt['annotations'])} people; crowd index easy (< 0.2) {int((ci < 0.2).sum())}, "
+              f"medium {int(((ci >= 0.2) & (ci < 0.8)).sum())}, hard (>= 0.8) {int((ci >= 0.8).sum())} images")
     return 0

@@ -113,7 +113,8 @@ def _coco_json(tmp_path, name, joints, extra_img=None):
     few = [0.0] * (3 * n)
     few[0:3] = [5, 5, 2]
     anns = [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "num_keypoints": n, "keypoints": kp_full},
-            {"id": 2, "image_id": 1, "category_id": 1, "iscrowd": 1, "num_keypoints": n, "keypoints": kp_full},
+            {"id": 2, "image_id": 1, "category_id": 1, "iscrowd": 1, "num_keypoints": n, "keypoints": kp_full,
+             "bbox": [300, 100, 50.5, 80]},
             {"id": 3, "image_id": 2, "category_id": 1, "iscrowd": 0, "num_keypoints": 1, "keypoints": few}]
     imgs = [dict({"id": 1, "file_name": "000001.jpg", "width": 640, "height": 480}, **(extra_img or {})),
             {"id": 2, "file_name": "000002.jpg", "width": 640, "height": 480}]
@@ -126,7 +127,8 @@ def test_convert_coco_synthesises_neck_and_pelvis(tmp_path):
     p, kp = _coco_json(tmp_path, "person_keypoints_val2017.json", 17)
     rs, rep = convert("coco", p)
     assert rep.persons_read == 3 and rep.persons_kept == 1 and len(rs) == 1
-    assert rep.dropped["crowd annotations (iscrowd = 1)"] == 1
+    assert rep.dropped["crowd annotations (iscrowd = 1; kept in meta.crowd_boxes)"] == 1
+    assert rs[0].meta["crowd_boxes"] == [[300.0, 100.0, 50.5, 80.0]]      # a region to ignore, not a person
     assert rep.dropped["people with num_keypoints < 3"] == 1 and rep.dropped["images without people"] == 1
     r = rs[0]
     assert r.path == "val2017/000001.jpg" and not r.has_3d and r.intrinsics.fx == 640

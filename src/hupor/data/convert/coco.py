@@ -47,14 +47,16 @@ def convert_keypoints_json(src, joint_set: JointSet, kind: str, min_keypoints: i
         W, H = require(img, "width", where), require(img, "height", where)
         if not (isinstance(W, int) and isinstance(H, int) and W > 0 and H > 0):
             raise HuporError(f"{where}: width/height must be positive integers, got {W!r}x{H!r}")
-        pts, vis = [], []
+        pts, vis, crowd = [], [], []
         for k in by_image.get(iid, []):
             a, aw = anns[k], f"{src}: annotations[{k}]"
             if a.get("category_id", 1) != 1:
                 continue
             rep.persons_read += 1
-            if a.get("iscrowd", 0):
-                rep.drop("crowd annotations (iscrowd = 1)")
+            if a.get("iscrowd", 0):  # kept as a region to ignore in training (meta.crowd_boxes), not a person
+                if a.get("bbox") is not None:
+                    crowd.append([round(float(b), 2) for b in numeric(a["bbox"], (4,), f"{aw}.bbox")])
+                rep.drop("crowd annotations (iscrowd = 1; kept in meta.crowd_boxes)")
                 continue
             kp = numeric(require(a, "keypoints", aw), (-1, 3), f"{aw}.keypoints")
             if len(kp) != J:
@@ -73,6 +75,8 @@ def convert_keypoints_json(src, joint_set: JointSet, kind: str, min_keypoints: i
             rep.drop("images without people")
             continue
         meta = {"image_id": iid}
+        if crowd:
+            meta["crowd_boxes"] = crowd
         if "crowdIndex" in img:
             meta["crowdIndex"] = img["crowdIndex"]
         path = prefix + str(require(img, "file_name", where))

@@ -1,0 +1,66 @@
+"""SSF labels with the capsule body: the body matches the generator's, the labels agree with the
+generator's own on person and self occlusion, and `hupor label` relabels records."""
+
+import numpy as np
+import pytest
+
+from hupor.cli.main import main
+from hupor.data.synth import SceneConfig, load_motion_library
+from hupor.data.synth.occlusion import label_joints
+from hupor.data.synth.scene import sample_scene
+from hupor.errors import HuporError
+from hupor.records import CAUSE_CODE, RecordSet
+from hupor.ssf import capsule_points, label_people
+
+
+@pytest.fixture(scope="module")
+def scenes():
+    lib = load_motion_library()
+    cfg = SceneConfig(width=416, height=256, min_people=2, max_people=5)
+    return cfg, [sample_scene(cfg, lib, 9650, i, appearance=False) for i in range(20)]
+
+
+def test_capsule_points_rebuild_the_generators_body(scenes):
+    _, ss = scenes
+    for s in ss:
+        pts, scale = capsule_points(s.joints_3d)
+        np.testing.assert_allclose(scale, s.scale, rtol=0.06)                   # bone-length jitter
+        np.testing.assert_allclose(pts[:, 15], s.points[:, 15], atol=0.06 * 105)  # head centre
+        np.testing.assert_allclose(pts[:, 20:], s.points[:, 20:], atol=0.06 * 80)  # hands
+        feet = np.linalg.norm(pts[:, 16:20] - s.points[:, 16:20], axis=-1)      # the foot's yaw is a guess
+        assert np.median(feet) < 80.0 and feet.max() < 300.0
+    with pytest.raises(HuporError, match="non-finite"):
+        capsule_points(np.full((1, 15, 3), np.nan))
+
+
+def test_labels_agree_with_the_generator_except_object_occlusion(scenes):
+    cfg, ss = scenes
+    agree = total = 0
+    for s in ss:
+        v, c, _ = label_joints(s, cfg)
+        e, ec = label_people(s.joints_3d, s.intrinsics, s.width, s.height, cfg)
+        m = (v > 0) & (c != CAUSE_CODE["object"])
+        agree += int((e[m] == v[m]).sum())
+        total += int(m.sum())
+        assert ((e == 0) == (v == 0)).all()                                      # truncation is geometric
+        assert set(np.unique(ec[e == 1])) <= {CAUSE_CODE["person"], CAUSE_CODE["self"]}
+    assert total > 500 and agree / total > 0.97
+
+
+def test_hupor_label_relabels_records_and_refuses_2d_only(tmp_path, capsys):
+    assert main(["synth", "--out", str(tmp_path / "s"), "--scenes", "3", "--seed", "2", "--size", "256x160",
+                 "--no-progress"]) == 0
+    src = RecordSet.load(tmp_path / "s" / "annotations.json")
+    (tmp_path / "o").mkdir()
+    assert main(["label", str(tmp_path / "s" / "annotations.json"), "--out", str(tmp_path / "o" / "l.json")]) == 0
+    assert "joints labelled" in capsys.readouterr().out
+    out = RecordSet.load(tmp_path / "o" / "l.json")
+    assert len(out) == len(src) and all(r.meta["labels"] == "ssf-capsule" for r in out)
+    assert out.image_path(out[0]).resolve() == src.image_path(src[0]).resolve()   # paths still point at the images
+    import dataclasses
+
+    from hupor.ssf import relabel_records
+
+    flat = dataclasses.replace(src[0], has_3d=False, joints_3d=np.zeros_like(src[0].joints_3d))
+    with pytest.raises(HuporError, match="no 3D joints"):
+        relabel_records([flat])

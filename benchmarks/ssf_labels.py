@@ -1,12 +1,13 @@
-"""SSF labels from the capsule body vs the generator's true labels, on synthetic scenes.
+"""SSF labels from the capsule body vs the generator's true labels, on rendered synthetic scenes.
 
     .venv/bin/python benchmarks/ssf_labels.py [--seed 9600] [--scenes 300] [--size 832x512] [--people 1-6]
 
 The generator labels every joint from its full scene (the people's exact bodies and the occluders);
-:func:`hupor.ssf.label_people` sees only the people's 15 3D joints and rebuilds their capsule bodies.
-Printed: over the joints inside the image, the agreement of v (visible / occluded), the confusion
-matrix, and the agreement when joints occluded by an *object* (which needs masks, not read yet) are
-left out; then the same per cause of the true label.
+:func:`hupor.ssf.label_people` sees the record's people's 15 3D joints (it rebuilds their capsule
+bodies) and, in the "+ mask" rows, the rendered instance-id mask (as ``hupor synth --maps`` writes
+it). The naive baseline: a joint is occluded when its pixel lies in a nearer person's mask. Printed
+per row, over the joints inside the image: agreement of v (visible / occluded), and per cause of
+the true label the share labelled occluded.
 """
 
 from __future__ import annotations
@@ -23,9 +24,7 @@ def main() -> int:
     ap.add_argument("--size", default="832x512")
     ap.add_argument("--people", default="1-6")
     args = ap.parse_args()
-    from hupor.data.synth import SceneConfig, load_motion_library
-    from hupor.data.synth.occlusion import label_joints
-    from hupor.data.synth.scene import sample_scene
+    from hupor.data.synth import SceneConfig, load_motion_library, render_scene
     from hupor.records import CAUSE_CODE
     from hupor.ssf import label_people
 
@@ -33,31 +32,42 @@ def main() -> int:
     lo, hi = (int(v) for v in args.people.split("-"))
     cfg = SceneConfig(width=w, height=h, min_people=lo, max_people=hi)
     lib = load_motion_library()
-    true_v, true_c, est_v = [], [], []
+    rows = {"naive (in a nearer person's mask)": [], "capsule body": [], "capsule body + mask": []}
+    truth_v, truth_c = [], []
     for i in range(args.scenes):
-        s = sample_scene(cfg, lib, args.seed, i, appearance=False)
-        v, c, _ = label_joints(s, cfg)
-        e, _ = label_people(s.joints_3d, s.intrinsics, w, h, cfg)
-        true_v.append(v.ravel())
-        true_c.append(c.ravel())
-        est_v.append(e.ravel())
-    tv, tc, ev = (np.concatenate(x) for x in (true_v, true_c, est_v))
-    inside = tv > 0
-    print(f"{args.scenes} scenes (seed {args.seed}, {w}x{h}, {lo}-{hi} people): {inside.sum()} joints in the image, "
-          f"{100 * (tv[inside] == 1).mean():.1f} % occluded")
-    agree = (ev[inside] == tv[inside]).mean()
-    print(f"agreement of v on joints in the image: {100 * agree:.1f} %  (v = 0 joints agree: "
-          f"{100 * (ev[~inside] == 0).mean():.1f} %)")
-    print("| true \\ capsule labels | visible | occluded |\n|---|---|---|")
-    for name, t in (("visible", 2), ("occluded", 1)):
-        m = inside & (tv == t)
-        print(f"| {name} ({m.sum()}) | {100 * (ev[m] == 2).mean():.1f} % | {100 * (ev[m] == 1).mean():.1f} % |")
-    no_obj = inside & (tc != CAUSE_CODE["object"])
-    print(f"without the object-occluded joints (they need masks): agreement {100 * (ev[no_obj] == tv[no_obj]).mean():.1f} %")
-    for cause in ("person", "self", "object"):
-        m = inside & (tv == 1) & (tc == CAUSE_CODE[cause])
-        if m.any():
-            print(f"true occluded by {cause} ({m.sum()} joints): capsule labels say occluded for {100 * (ev[m] == 1).mean():.1f} %")
+        _, rec, maps = render_scene(cfg, args.seed, i, lib, maps=True)
+        raw = maps.ids.astype(np.int64)                          # rendered: -1 background, -2 occluder
+        ids = np.where(raw == -1, 0, np.where(raw == -2, 1, raw + 2))   # the PNG convention of synth --maps
+        truth_v.append(rec.visibility.ravel())
+        truth_c.append(rec.cause.ravel())
+        sampled = np.asarray(rec.meta.get("person_index", range(rec.num_persons)))
+        rows["capsule body"].append(label_people(rec.joints_3d, rec.intrinsics, w, h, cfg)[0].ravel())
+        rows["capsule body + mask"].append(label_people(rec.joints_3d, rec.intrinsics, w, h, cfg, ids)[0].ravel())
+        # naive: the pixel shows another person of the record who is nearer (root depth)
+        uv = np.rint(rec.joints_2d).astype(int)
+        inside = (rec.visibility > 0)
+        x, y = np.clip(uv[..., 0], 0, w - 1), np.clip(uv[..., 1], 0, h - 1)
+        who = ids[y, x] - 2                                       # sampled index at each joint's pixel
+        root_z = dict(zip(sampled.tolist(), rec.joints_3d[:, 2, 2].tolist()))
+        nearer = np.vectorize(lambda q, zp: q in root_z and root_z[q] < zp)(who, rec.joints_3d[:, [2], 2])
+        other = who != sampled[:, None]
+        rows["naive (in a nearer person's mask)"].append(np.where(inside, np.where(other & nearer, 1, 2), 0).ravel())
+    tv, tc = np.concatenate(truth_v), np.concatenate(truth_c)
+    m = tv > 0
+    print(f"{args.scenes} rendered scenes (seed {args.seed}, {w}x{h}, {lo}-{hi} people): {m.sum()} joints in the "
+          f"image, {100 * (tv[m] == 1).mean():.1f} % occluded (person {(tc[m] == CAUSE_CODE['person']).sum()}, "
+          f"self {(tc[m] == CAUSE_CODE['self']).sum()}, object {(tc[m] == CAUSE_CODE['object']).sum()})")
+    print("| labels | agreement (joints in the image) | visible kept visible | occluded by a person found | "
+          "by self | by an object |\n|---|---|---|---|---|---|")
+    for name, est in rows.items():
+        ev = np.concatenate(est)
+
+        def found(cause):
+            k = m & (tv == 1) & (tc == CAUSE_CODE[cause])
+            return f"{100 * (ev[k] == 1).mean():.1f} %" if k.any() else "-"
+
+        print(f"| {name} | {100 * (ev[m] == tv[m]).mean():.1f} % | {100 * (ev[m & (tv == 2)] == 2).mean():.1f} % | "
+              f"{found('person')} | {found('self')} | {found('object')} |")
     return 0
 
 

@@ -49,6 +49,9 @@ class ImageRecord:
     joints_3d:  (N, J, 3) float64, mm, camera frame; zeros where ``has_3d`` is False.
     visibility: (N, J) int8 in {0, 1, 2}.
     cause:      (N, J) int8 codes into :data:`OCCLUSION_CAUSES` (0 = none/unknown).
+    mask:       optional path (relative like ``path``) of an instance-id PNG, uint16, the image's
+                size: 0 background, 1 occluder, 2 + i person i (i = ``meta.person_index[p]`` for
+                person p when present, else p); ``hupor synth --maps`` writes it, SSF reads it.
     """
 
     path: str
@@ -61,6 +64,7 @@ class ImageRecord:
     cause: np.ndarray | None = None
     has_3d: bool = True
     meta: dict = field(default_factory=dict)
+    mask: str | None = None
 
     def __post_init__(self):
         self.joints_2d = np.asarray(self.joints_2d, dtype=np.float64)
@@ -84,7 +88,7 @@ class ImageRecord:
     def copy(self) -> "ImageRecord":
         return ImageRecord(self.path, self.width, self.height, self.intrinsics, self.joints_2d.copy(),
                            self.joints_3d.copy(), self.visibility.copy(), self.cause.copy(),
-                           self.has_3d, dict(self.meta))
+                           self.has_3d, dict(self.meta), self.mask)
 
     # -- JSON --------------------------------------------------------------------------------
     def to_json(self) -> dict:
@@ -96,9 +100,12 @@ class ImageRecord:
                 "visibility": self.visibility[p].tolist(),
                 "occlusion_cause": [OCCLUSION_CAUSES[c] for c in self.cause[p]],
             })
-        return {"path": self.path, "width": int(self.width), "height": int(self.height),
-                "intrinsics": self.intrinsics.to_dict(), "has_3d": bool(self.has_3d),
-                "meta": self.meta, "persons": persons}
+        out = {"path": self.path, "width": int(self.width), "height": int(self.height),
+               "intrinsics": self.intrinsics.to_dict(), "has_3d": bool(self.has_3d),
+               "meta": self.meta, "persons": persons}
+        if self.mask is not None:
+            out["mask"] = self.mask
+        return out
 
     @classmethod
     def from_json(cls, d: dict, where: str, num_joints: int) -> "ImageRecord":
@@ -147,7 +154,10 @@ class ImageRecord:
                         raise HuporError(f"{pw}.occlusion_cause[{jj}]: unknown cause {c!r}; "
                                          f"known: {', '.join(OCCLUSION_CAUSES)}")
                     cause[p, jj] = CAUSE_CODE[c]
-        return cls(str(d["path"]), w, h, K, j2, j3, vis, cause, has_3d, dict(d.get("meta") or {}))
+        mask = d.get("mask")
+        if mask is not None and not isinstance(mask, str):
+            raise HuporError(f"{where}.mask: expected the path of an instance-id PNG, got {type(mask).__name__}")
+        return cls(str(d["path"]), w, h, K, j2, j3, vis, cause, has_3d, dict(d.get("meta") or {}), mask)
 
 
 def float_array(value, where: str) -> np.ndarray:

@@ -47,15 +47,17 @@ def test_labels_agree_with_the_generator_except_object_occlusion(scenes):
     assert total > 500 and agree / total > 0.97
 
 
-def test_hupor_label_relabels_records_and_refuses_2d_only(tmp_path, capsys):
+def test_hupor_ssf_relabels_records_and_refuses_2d_only(tmp_path, capsys):
     assert main(["synth", "--out", str(tmp_path / "s"), "--scenes", "3", "--seed", "2", "--size", "256x160",
-                 "--no-progress"]) == 0
+                 "--maps", "--no-progress"]) == 0
     src = RecordSet.load(tmp_path / "s" / "annotations.json")
     (tmp_path / "o").mkdir()
-    assert main(["label", str(tmp_path / "s" / "annotations.json"), "--out", str(tmp_path / "o" / "l.json")]) == 0
-    assert "joints labelled" in capsys.readouterr().out
+    assert main(["ssf", "--records", str(tmp_path / "s" / "annotations.json"), "--out", str(tmp_path / "o" / "l.json")]) == 0
+    assert "(3 with an instance mask)" in capsys.readouterr().out
     out = RecordSet.load(tmp_path / "o" / "l.json")
-    assert len(out) == len(src) and all(r.meta["labels"] == "ssf-capsule" for r in out)
+    assert len(out) == len(src) and all(r.meta["labels"] == "ssf-capsule+mask" for r in out)
+    agree = np.mean([(a.visibility == b.visibility).mean() for a, b in zip(out, src)])
+    assert agree > 0.9                                              # the generator's own labels, recovered
     assert out.image_path(out[0]).resolve() == src.image_path(src[0]).resolve()   # paths still point at the images
     import dataclasses
 
@@ -64,3 +66,21 @@ def test_hupor_label_relabels_records_and_refuses_2d_only(tmp_path, capsys):
     flat = dataclasses.replace(src[0], has_3d=False, joints_3d=np.zeros_like(src[0].joints_3d))
     with pytest.raises(HuporError, match="no 3D joints"):
         relabel_records([flat])
+
+
+def test_an_occluder_in_the_mask_hides_the_joints_it_covers(scenes):
+    cfg, ss = scenes
+    s = next(s for s in ss if s.joints_3d.shape[0] >= 1)
+    v0, _ = label_people(s.joints_3d, s.intrinsics, s.width, s.height, cfg)
+    uv = s.intrinsics.project(s.joints_3d)
+    p, j = map(int, np.argwhere(v0 == 2)[0])                       # a visible joint
+    ids = np.zeros((s.height, s.width), np.int64)
+    x, y = np.rint(uv[p, j]).astype(int)
+    ids[max(0, y - 3):y + 4, max(0, x - 3):x + 4] = 1               # an occluder painted over it
+    v, c = label_people(s.joints_3d, s.intrinsics, s.width, s.height, cfg, ids)
+    assert v[p, j] == 1 and c[p, j] == CAUSE_CODE["object"]
+    others = np.ones_like(v, bool)
+    others[p, j] = False
+    assert (v[others] == v0[others]).sum() >= others.sum() - 2       # only the joints under it change
+    with pytest.raises(HuporError, match="shape"):
+        label_people(s.joints_3d, s.intrinsics, s.width, s.height, cfg, ids[:-1])

@@ -1,10 +1,12 @@
 """Occlusion labels from 3D people: every person's capsule body in one scene, the generator's rule.
 
 ``label_people`` builds the capsule bodies (:func:`.capsule.capsule_points`) of all people of an
-image, puts them in one :class:`hupor.data.synth.scene.Scene` (no occluders: object occlusion needs
-masks, which SSF takes as an input and this step does not read yet) and labels each joint with
+image, puts them in one :class:`hupor.data.synth.scene.Scene` and labels each joint with
 :func:`hupor.data.synth.occlusion.label_joints`: v = 2 visible, 1 occluded (cause ``person`` or
-``self``), 0 outside the image or behind the camera (``truncated``).
+``self``), 0 outside the image or behind the camera (``truncated``). Objects are not in the scene:
+with an instance-id mask (``ids``: 0 background, 1 occluder, 2+ people; the record's ``mask``) a
+joint whose neighbourhood (the label rule's 5 ray pixels) shows the occluder at a majority of its
+pixels is occluded with cause ``object`` (the mask holds the front-most surface).
 """
 
 from __future__ import annotations
@@ -15,17 +17,21 @@ import numpy as np
 
 from ..camera import Intrinsics
 from ..data.synth.body import Primitives, person_capsules
-from ..data.synth.occlusion import label_joints
+from ..data.synth.occlusion import label_joints, ray_offsets
 from ..data.synth.scene import Scene, SceneConfig
 from ..errors import HuporError
+from ..records import CAUSE_CODE
 from .capsule import capsule_points
+
+OCCLUDER_ID = 1  # instance-id masks: 0 background, 1 occluder, 2 + person
 
 
 def label_people(joints_3d: np.ndarray, intrinsics: Intrinsics, width: int, height: int,
-                 rule: SceneConfig = SceneConfig()) -> tuple[np.ndarray, np.ndarray]:
+                 rule: SceneConfig = SceneConfig(), ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``joints_3d`` (N, 15, 3) mm camera frame → ``visibility`` (N, 15) int8 and cause codes (N, 15)
     int8 (``hupor.records.CAUSE_CODE``). ``rule``: the label settings (``label_radius_px``,
-    ``visible_margin_mm``, ``self_margin_mm``) of :class:`SceneConfig`."""
+    ``visible_margin_mm``, ``self_margin_mm``) of :class:`SceneConfig`; ``ids``: optional (H, W)
+    instance-id mask (see the module docstring)."""
     j = np.asarray(joints_3d, np.float64).reshape(-1, 15, 3)
     n = len(j)
     if n == 0:
@@ -39,21 +45,54 @@ def label_people(joints_3d: np.ndarray, intrinsics: Intrinsics, width: int, heig
                        box_centre=np.zeros((0, 3)), box_axes=np.zeros((0, 3, 3)), box_half=np.zeros((0, 3)),
                        box_colour=np.zeros((0, 3)))
     scene = Scene(int(width), int(height), intrinsics, np.eye(3), 0.0, pts, scale, prims, {})
-    vis, cause, _ = label_joints(scene, dataclasses.replace(rule, width=int(width), height=int(height)))
+    vis, cause, uv = label_joints(scene, dataclasses.replace(rule, width=int(width), height=int(height)))
+    if ids is not None:
+        ids = np.asarray(ids)
+        if ids.shape != (int(height), int(width)):
+            raise HuporError(f"instance mask: shape {ids.shape} differs from the image's {height}x{width}")
+        p, jj = np.nonzero(vis > 0)
+        pix = np.rint(uv[p, jj][:, None, :] + ray_offsets(rule.label_radius_px)[None]).astype(int)
+        x = np.clip(pix[..., 0], 0, int(width) - 1)
+        y = np.clip(pix[..., 1], 0, int(height) - 1)
+        hidden = (ids[y, x] == OCCLUDER_ID).sum(1) * 2 > pix.shape[1]
+        vis[p[hidden], jj[hidden]] = 1
+        cause[p[hidden], jj[hidden]] = CAUSE_CODE["object"]
     return vis, cause
 
 
-def relabel_records(records) -> tuple[list, dict]:
+def read_mask(path) -> np.ndarray:
+    """An instance-id PNG (uint16 or uint8) as an int array; a clear error when unreadable."""
+    import cv2
+
+    from ..fileio import require_regular_file
+
+    require_regular_file(path, "instance mask")
+    m = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if m is None or m.ndim != 2:
+        raise HuporError(f"instance mask {path}: not a single-channel image")
+    return m.astype(np.int64)
+
+
+def relabel_records(records, root=None) -> tuple[list, dict]:
     """Records with 3D joints → copies whose ``visibility`` and ``cause`` come from
-    :func:`label_people` (``meta.labels = "ssf-capsule"``), and counts of what changed. Records
-    without 3D are refused (the label needs the people's 3D)."""
-    out, stats = [], {"images": 0, "joints": 0, "changed": 0}
+    :func:`label_people` (``meta.labels`` = ``"ssf-capsule"``, or ``"ssf-capsule+mask"`` when the
+    record's ``mask`` (relative to ``root``) was read), and counts of what changed. Records without
+    3D are refused (the label needs the people's 3D)."""
+    from pathlib import Path
+
+    out, stats = [], {"images": 0, "joints": 0, "changed": 0, "masks": 0}
     for k, rec in enumerate(records):
         if not rec.has_3d:
             raise HuporError(f"record {k} ({rec.path}): no 3D joints; SSF labels need each person's 3D")
-        vis, cause = label_people(rec.joints_3d, rec.intrinsics, rec.width, rec.height)
+        ids = None
+        if rec.mask:
+            mp = Path(rec.mask)
+            ids = read_mask(mp if mp.is_absolute() or root is None else Path(root) / mp)
+            stats["masks"] += 1
+        vis, cause = label_people(rec.joints_3d, rec.intrinsics, rec.width, rec.height, ids=ids)
         stats["images"] += 1
         stats["joints"] += int(vis.size)
         stats["changed"] += int((vis != rec.visibility).sum())
-        out.append(dataclasses.replace(rec, visibility=vis, cause=cause, meta={**(rec.meta or {}), "labels": "ssf-capsule"}))
+        tag = "ssf-capsule+mask" if ids is not None else "ssf-capsule"
+        out.append(dataclasses.replace(rec, visibility=vis, cause=cause, meta={**(rec.meta or {}), "labels": tag}))
     return out, stats

@@ -68,12 +68,15 @@ class _Worker:
             self.motion = load_motion_library(self.motion_dir)
         rel = f"{IMAGE_DIR}/{index:06d}{self.ext}"
         image, rec, *maps = render_scene(self.config, self.seed, index, self.motion, maps=self.maps, path=rel)
+        if maps:
+            rec.mask = f"{IMAGE_DIR}/{index:06d}_ids.png"
         params = [cv2.IMWRITE_JPEG_QUALITY, self.quality] if self.ext == ".jpg" else []
         _write_image(self.out_dir / rel, image, params)
         if maps:
             out = maps[0]
             # ids: 0 background, 1 occluder, 2 + person index (sampled order, see meta.person_index)
-            ids = np.clip(out.ids.astype(np.int32) + 2, 0, 65535).astype(np.uint16)
+            raw = out.ids.astype(np.int32)                  # rendered: -1 background, -2 occluder, person >= 0
+            ids = np.clip(np.where(raw == -1, 0, np.where(raw == -2, 1, raw + 2)), 0, 65535).astype(np.uint16)
             _write_image(self.out_dir / f"{IMAGE_DIR}/{index:06d}_ids.png", ids, [])
             depth = np.clip(np.rint(out.depth), 0, 65535).astype(np.uint16)  # mm
             _write_image(self.out_dir / f"{IMAGE_DIR}/{index:06d}_depth.png", depth, [])

@@ -1,0 +1,47 @@
+"""``hupor ssf``: SSF occlusion labels for records that have 3D people but no (or untrusted) labels.
+
+    hupor ssf --records muco.json --out muco-ssf.json
+
+Every person's capsule body is rebuilt from its 3D joints and all people of an image are labelled
+together (``hupor.ssf``, docs/ssf.md): visibility 2 / 1 / 0 and the cause (person, self,
+truncated; object where the record's instance mask shows an occluder) replace the records' own.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("ssf", help="SSF occlusion labels from the people's 3D (capsule body)",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--records", required=True, help="canonical records JSON with 3D joints (and optional masks)")
+    p.add_argument("--body", choices=("capsule",), default="capsule",
+                   help="body model (capsule: the renderer's; SMPL is not supported yet)")
+    p.add_argument("--out", required=True, help="output records JSON (atomic)")
+    p.set_defaults(func=run)
+    return p
+
+
+def run(args) -> int:
+    from ..fileio import check_output_file
+    from ..records import RecordSet
+    from ..ssf import relabel_records
+
+    import dataclasses
+    import os
+    from pathlib import Path
+
+    check_output_file(args.out, "--out")
+    rs = RecordSet.load(args.records)
+    recs, stats = relabel_records(rs.records, rs.root)
+    out_dir = Path(args.out).resolve().parent
+    if rs.root is not None and Path(rs.root).resolve() != out_dir:  # image paths stay valid from the new file
+        def moved(p):
+            return p if p is None or Path(p).is_absolute() else os.path.relpath(Path(rs.root).resolve() / p, out_dir)
+
+        recs = [dataclasses.replace(r, path=moved(r.path), mask=moved(r.mask)) for r in recs]
+    out = RecordSet(recs, rs.skeleton, rs.dataset, out_dir).save(args.out)
+    print(f"{stats['images']} images ({stats['masks']} with an instance mask), {stats['joints']} joints labelled, "
+          f"{stats['changed']} differ from the input's labels -> {out}")
+    return 0

@@ -79,3 +79,30 @@ def test_eval_h36m_files_from_json_release(tmp_path):
     assert evaluate_h36m_files(tmp_path / "pred", tmp_path / "gt", subjects=[9]).missing == 1
     with pytest.raises(HuporError, match="missing Human36M_subject11_data.json"):
         evaluate_h36m_files(tmp_path / "pred", tmp_path / "gt", subjects=[11])
+
+
+def test_synth_h36m_preset_is_ground_truth_for_eval_h36m(tmp_path, capsys):
+    """`hupor synth --preset h36m`: one person per H36M-like image with the 17 H36M joints in the
+    record; `hupor eval h36m` scores predictions against it (PA-MPJPE 0 for the true joints ×1.1)."""
+    from hupor.cli.main import main
+    from hupor.records import RecordSet
+    from poses_doc import image_doc, person
+
+    assert main(["synth", "--out", str(tmp_path / "s"), "--scenes", "3", "--seed", "4", "--preset", "h36m",
+                 "--no-progress"]) == 0
+    rs = RecordSet.load(tmp_path / "s" / "annotations.json")
+    assert all(r.num_persons == 1 and (r.width, r.height) == (1000, 1000) for r in rs)
+    assert all(1140 <= r.intrinsics.fx <= 1150 for r in rs)
+    (tmp_path / "pred").mkdir()
+    for i, r in enumerate(rs):
+        h = np.asarray(r.meta["h36m17_3d_mm"])
+        assert h.shape == (17, 3)
+        np.testing.assert_allclose(h[0], r.joints_3d[0, 2])                   # pelvis = MPI15 pelvis
+        j3 = 1.1 * (r.joints_3d[0] - r.joints_3d[0, 2]) + r.joints_3d[0, 2]
+        doc = image_doc(r.path, [person(r.joints_2d[0].tolist(), j3.tolist())], 1000, 1000)
+        (tmp_path / "pred" / f"{i}.json").write_text(json.dumps(doc))
+    res = evaluate_h36m_files(tmp_path / "pred", tmp_path / "s" / "annotations.json", subjects=None)
+    assert res.frames == 3 and res.missing == 0
+    assert res.frame_mean["pa_mpjpe"] == pytest.approx(0.0, abs=1e-6) and res.frame_mean["mpjpe"] > 5
+    with pytest.raises(SystemExit):
+        main(["synth", "--out", str(tmp_path / "x"), "--scenes", "1", "--preset", "coco"])

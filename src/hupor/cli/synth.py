@@ -40,6 +40,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--motion-dir", default=None,
                    help="folder of DeepMimic clips + humanoid.urdf (default: the pybullet install)")
     p.add_argument("--config", default=None, help="YAML with SceneConfig fields")
+    p.add_argument("--preset", choices=("h36m",), default=None,
+                   help="bundled scene settings: h36m = single-person Human3.6M-like scenes with the 17 H36M "
+                        "joints in each record (configs/synth-h36m.yaml; --set overrides it)")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="SceneConfig overrides")
     from ..progress import add_flag
 
@@ -65,7 +68,9 @@ def run(args) -> int:
         overrides += [f"width={args.size[0]}", f"height={args.size[1]}"]
     if args.people:
         overrides += [f"min_people={args.people[0]}", f"max_people={args.people[1]}"]
-    config = load_config(SceneConfig, args.config, overrides)
+    if args.preset and args.config:
+        raise HuporError("hupor synth: give --preset or --config, not both")
+    config = load_config(SceneConfig, f"synth-{args.preset}" if args.preset else args.config, overrides)
     if args.sequence is not None:
         from ..data.synth.sequence import generate_sequence
 

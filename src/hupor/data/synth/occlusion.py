@@ -109,5 +109,9 @@ def scene_record(scene: Scene, cfg: SceneConfig, path: str) -> ImageRecord:
     keep = (vis > 0).any(axis=1)
     meta = dict(scene.meta)
     meta["person_index"] = np.flatnonzero(keep).tolist()
+    if cfg.h36m_joints and keep.sum() == 1:
+        from .h36m import h36m17
+
+        meta["h36m17_3d_mm"] = np.round(h36m17(scene.points[keep], scene.scale[keep])[0], 4).tolist()
     return ImageRecord(path, scene.width, scene.height, scene.intrinsics, uv[keep],
                        scene.joints_3d[keep], vis[keep], cause[keep], True, meta)

@@ -32,6 +32,8 @@ class SceneConfig:
     pitch_range_deg (down > 0).
     border_margin: pelvis image positions range over ``[-m, 1 + m] * width`` (truncation).
     visible_margin_mm / self_margin_mm / label_radius_px: occlusion-label rule (docs/synth.md).
+    h36m_joints: single-person records also carry H36M's 17 joints (``meta.h36m17_3d_mm``, mm,
+    camera frame; :mod:`.h36m`), the ground truth ``hupor eval h36m`` reads (preset ``synth-h36m``).
     """
 
     width: int = 832
@@ -57,6 +59,7 @@ class SceneConfig:
     visible_margin_mm: float = 150.0
     self_margin_mm: float = 60.0
     label_radius_px: float = 1.0
+    h36m_joints: bool = False
 
     def __post_init__(self):
         if self.width < 16 or self.height < 16:

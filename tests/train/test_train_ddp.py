@@ -114,15 +114,6 @@ def test_ddp_equals_one_process_with_the_same_global_batch(tmp_path, tiny):
         torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5, msg=f"DDP and 1-process differ at {k}")
 
 
-class KillAt(L.Callback):
-    def __init__(self, step):
-        self.step = step
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        if trainer.global_step == self.step:
-            raise RuntimeError(f"killed at step {self.step}")
-
-
 def test_resumed_ddp_run_continues_on_the_same_shards(tmp_path, tiny):
     """Killed after the mid-epoch step-2 checkpoint (4 batches per epoch), resumed with 2 ranks: each
     rank trains on the samples the uninterrupted run gave it, and the weights end the same."""
@@ -133,6 +124,8 @@ def test_resumed_ddp_run_continues_on_the_same_shards(tmp_path, tiny):
     (tmp_path / "full").mkdir()
     (tmp_path / "resumed").mkdir()
     run_stage("refiner", cfg, tmp_path / "full-run", callbacks=[RecordRanks(tmp_path / "full")])
+    from train_helpers import KillAt
+
     with pytest.raises(Exception, match="killed at step 3"):
         run_stage("refiner", cfg, tmp_path / "killed", callbacks=[KillAt(3)])
     run_stage("refiner", cfg, tmp_path / "killed", resume=True, callbacks=[RecordRanks(tmp_path / "resumed")])

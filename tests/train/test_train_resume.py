@@ -8,19 +8,7 @@ import torch
 from hupor.train.checkpoint import LRSchedule, load_checkpoint
 from hupor.train.config import load_experiment
 from hupor.train.run import run_stage
-
-
-class Killed(RuntimeError):
-    pass
-
-
-class KillAt(L.Callback):
-    def __init__(self, step):
-        self.step = step
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        if trainer.global_step == self.step:
-            raise Killed(f"killed at step {self.step}")
+from train_helpers import KillAt, Killed
 
 
 class RecordStart(L.Callback):

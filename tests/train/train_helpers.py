@@ -1,6 +1,7 @@
-"""Tiny canonical records with images, shared by the training and data tests."""
+"""Tiny canonical records with images, shared by the training and data tests; a callback that kills a run."""
 
 import cv2
+import lightning as L
 import numpy as np
 
 from hupor.camera import Intrinsics
@@ -37,3 +38,18 @@ def make_records(folder, n_images=4, seed=0, width=120, height=80) -> str:
     path = folder / "records.json"
     RecordSet(recs, dataset="tiny").save(path)
     return str(path)
+
+
+class Killed(RuntimeError):
+    pass
+
+
+class KillAt(L.Callback):
+    """Raises :class:`Killed` after training step ``step`` (a killed run, for the resume tests)."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if trainer.global_step == self.step:
+            raise Killed(f"killed at step {self.step}")

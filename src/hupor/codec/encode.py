@@ -122,6 +122,19 @@ class _HeatRenderer:
         np.multiply(crop, scale[:, None, None], out=out)
 
 
+def gaussian_heatmaps(uv: np.ndarray, channel: np.ndarray, num_channels: int, sigma: float, h: int, w: int,
+                      peak: float = 1.0) -> np.ndarray:
+    """(C, h, w) float32 heatmaps: a Gaussian (σ output px) at each point ``uv`` (K, 2) output
+    coordinates (pixel c centre at c) in channel ``channel`` (K,), max-combined, each channel scaled to
+    ``peak`` (the codec's own rendering, for other methods' targets such as the 2D plug-ins')."""
+    out = np.zeros((num_channels, h, w), np.float32)
+    uv = np.asarray(uv, np.float64).reshape(-1, 2)
+    if len(uv):
+        r = _HeatRenderer(uv, np.asarray(channel, np.int64).reshape(-1), num_channels, sigma, h, w)
+        r.render(np.ones(len(uv), bool), out, peak)
+    return out
+
+
 class _PafRenderer:
     """Pixel lists of limb instances for one half-width; averaged 3D PAFs for any instance subset.
 

@@ -1,9 +1,9 @@
 """Learning curves of the ablation's reasoner rows (issue "reasoning claims"): PNG + JSON.
 
-    .venv/bin/python benchmarks/reasoner_curves.py --out runs/bench-s2 --png docs/figures/reasoner_curves_s5.png \\
-        [--json docs/figures/reasoner_curves_s5.json]
+    .venv/bin/python benchmarks/reasoner_curves.py --out runs/bench-s2 runs/bench-s2-s1 \\
+        --png docs/figures/reasoner_curves_s5.png [--json docs/figures/reasoner_curves_s5.json]
 
-Reads ``OUT/results.json`` (rows ``curve/KEY/sSEED/STEP`` of ``benchmarks/ablations.py --curve-every``:
+Reads each ``OUT/results.json`` (rows ``curve/KEY/sSEED/STEP`` of ``benchmarks/ablations.py --curve-every``:
 the test split scored at every kept checkpoint) and each run's ``logs/version_*/metrics.csv`` (the
 validation metrics logged at the same steps: the student path's occluded-joint heatmap error, the
 "copy the input" baseline, the teacher-fed decode and the per-block feature-matching error of DSED).
@@ -32,15 +32,22 @@ def _metrics(run: Path) -> dict[int, dict]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default="runs/bench-s2")
+    ap.add_argument("--out", nargs="+", default=["runs/bench-s2"],
+                    help="ablation folders (same benchmark definition; e.g. one per run seed)")
     ap.add_argument("--png", required=True)
     ap.add_argument("--json", default="")
     args = ap.parse_args()
-    out = Path(args.out)
-    res = json.loads((out / "results.json").read_text())
-    batch = int(res.get("batch", 4))
-    rows = res["rows"]
+    results = [(Path(o), json.loads((Path(o) / "results.json").read_text())) for o in args.out]
+    if len({json.dumps(r.get("spec"), sort_keys=True) for _, r in results}) > 1:
+        raise SystemExit("the folders hold different benchmark definitions")
+    batch = int(results[0][1].get("batch", 4))
+    rows = {k: v for _, r in results for k, v in r["rows"].items()}
+    run_dir = {}
     curves: dict[str, dict] = {}
+    for out, r in results:
+        for k in r["rows"]:
+            if k.startswith("curve/"):
+                run_dir[f"{k.split('/')[1]}/{k.split('/')[2]}"] = out
     for k, v in rows.items():
         if not k.startswith("curve/"):
             continue
@@ -54,7 +61,7 @@ def main() -> int:
         for f in ("steps", "pck_occ", "pck_rel"):
             c[f] = [c[f][i] for i in order]
         key, seed = name.split("/")
-        c["val"] = {str(s): m for s, m in sorted(_metrics(out / f"{key}-{seed}").items())}
+        c["val"] = {str(s): m for s, m in sorted(_metrics(run_dir[name] / f"{key}-{seed}").items())}
     ref = {k: rows[f"a/{k}"]["all"] for k in ("oracle", "none") if f"a/{k}" in rows}
 
     import matplotlib

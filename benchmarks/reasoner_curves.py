@@ -36,6 +36,7 @@ def main() -> int:
                     help="ablation folders (same benchmark definition; e.g. one per run seed)")
     ap.add_argument("--png", required=True)
     ap.add_argument("--json", default="")
+    ap.add_argument("--table", action="store_true", help="also print the compact table (a) of these folders")
     args = ap.parse_args()
     results = [(Path(o), json.loads((Path(o) / "results.json").read_text())) for o in args.out]
     if len({json.dumps(r.get("spec"), sort_keys=True) for _, r in results}) > 1:
@@ -104,7 +105,38 @@ def main() -> int:
 
         write_json_atomic(args.json, {"batch": batch, "curves": curves, "reference": ref})
     print(f"{len(curves)} curves -> {args.png}")
+    if args.table:
+        train = {k: v for _, r in results for k, v in r.get("train", {}).items()}
+        print(compact_table(rows, train))
     return 0
+
+
+def compact_table(rows: dict, train: dict) -> str:
+    """Markdown: oracle, no reasoning and every trained row (mean ± half-range over run seeds)."""
+    import numpy as np
+
+    from hupor.bench.tables import fmt, row_runs
+
+    cols = [("all", "matched", "people found"), ("all", "pck_rel", "all PCK_rel"), ("all", "pck_abs", "all PCK_abs"),
+            ("all", "pck_occ", "all PCK_occ"), ("matched", "pck_rel", "matched PCK_rel"),
+            ("matched", "pck_occ", "matched PCK_occ"), ("matched", "mpjpe_rel", "matched MPJPE_rel mm")]
+    keys = ["oracle", "none"] + sorted({k.split("/")[1] for k in rows if k.startswith("a/") and k.count("/") == 2})
+    lines = ["| row | seeds | " + " | ".join(c[2] for c in cols) + " | val occ_hm_err (student / teacher path; copy) |",
+             "|---|---|" + "---|" * len(cols) + "---|"]
+    for key in keys:
+        runs = row_runs(rows, "a", key)
+        if not runs:
+            continue
+        cells = [fmt([r[p][m] for r in runs]) for p, m, _ in cols]
+        val = [train[k].get("metrics", {}) for k in train if k.startswith(f"{key}/")]
+
+        def f3(name):
+            v = [m[name] for m in val if m.get(name) is not None]
+            return "–" if not v else (f"{v[0]:.3f}" if len(v) == 1 else f"{np.mean(v):.3f} ± {np.ptp(v) / 2:.3f}")
+
+        err = "–" if not val else f"{f3('val/occ_hm_err')} / {f3('val/occ_hm_err_teacher')}; {f3('val/occ_hm_err_copy')}"
+        lines.append(f"| {key} | {len(runs)} | " + " | ".join(cells) + f" | {err} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

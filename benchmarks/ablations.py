@@ -83,7 +83,9 @@ def main() -> int:
     spec = BenchSpec.at_size(*args.size, test_scenes=args.test_scenes, stride=args.stride)
     res_path = out / "results.json"
     results = _load(res_path)
-    if results.get("spec") and results["spec"] != json.loads(json.dumps(spec.to_dict())):
+    from hupor.bench.definition import same_definition
+
+    if results.get("spec") and not same_definition(results["spec"], json.loads(json.dumps(spec.to_dict()))):
         raise SystemExit(f"{res_path} was made with another benchmark definition; use another --out")
     results.update(spec=spec.to_dict(), steps=args.steps, batch=args.batch, curve_every=args.curve_every,
                    machine={"platform": platform.platform(), "processor": platform.processor(),

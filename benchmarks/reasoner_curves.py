@@ -39,7 +39,10 @@ def main() -> int:
     ap.add_argument("--table", action="store_true", help="also print the compact table (a) of these folders")
     args = ap.parse_args()
     results = [(Path(o), json.loads((Path(o) / "results.json").read_text())) for o in args.out]
-    if len({json.dumps(r.get("spec"), sort_keys=True) for _, r in results}) > 1:
+    from hupor.bench.definition import same_definition
+
+    specs = [r.get("spec") for _, r in results]
+    if not all(same_definition(a, b) or same_definition(b, a) for a in specs for b in specs):
         raise SystemExit("the folders hold different benchmark definitions")
     batch = int(results[0][1].get("batch", 4))
     rows = {k: v for _, r in results for k, v in r["rows"].items()}

@@ -88,6 +88,16 @@ class BenchSpec:
         return d
 
 
+def same_definition(stored: dict, current: dict) -> bool:
+    """Whether a stored benchmark definition (``BenchSpec.to_dict()`` of an earlier run) is the current
+    one: every stored field equal; fields added to the code since (with their defaults) are ignored."""
+    import json
+
+    if isinstance(stored, dict) and isinstance(current, dict):
+        return all(k in current and same_definition(v, current[k]) for k, v in stored.items())
+    return json.dumps(stored) == json.dumps(current)
+
+
 def split_scenes(spec: BenchSpec, split: str, run_seed: int = 0, motion=None) -> SkeletonScenes:
     """The scenes of ``split`` ("train", "val", "refine", "test"); ``run_seed`` only shifts "train"."""
     if split == "train":

@@ -286,3 +286,34 @@ def from_mpi15(points: np.ndarray, joint_set: JointSet) -> np.ndarray:
     out = points[..., np.clip(idx, 0, None), :].copy()
     out[..., idx < 0, :] = np.nan
     return out
+
+
+def joint_boxes(xy: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """(N, 4) x0, y0, x1, y1 over each person's ``valid`` (N, J) joints of ``xy`` (N, J, 2); NaN for
+    a person without one."""
+    xy = np.asarray(xy, np.float64)
+    ok = np.asarray(valid, bool)
+    x = np.where(ok, xy[..., 0], np.nan)
+    y = np.where(ok, xy[..., 1], np.nan)
+    out = np.full((len(xy), 4), np.nan)
+    has = ok.any(1)
+    if has.any():
+        out[has] = np.stack([np.nanmin(x[has], 1), np.nanmin(y[has], 1), np.nanmax(x[has], 1),
+                             np.nanmax(y[has], 1)], 1)
+    return out
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    """``v`` (..., D) scaled to unit length along the last axis (zero vectors stay zero)."""
+    n = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.where(n > 1e-9, n, 1.0)
+
+
+def body_axes(joints_3d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit ``(up, left, forward)`` (N, 3) of MPI15 people (N, 15, 3): up = pelvis → neck, left =
+    right hip → left hip, forward = left × up (the facing direction)."""
+    j = np.asarray(joints_3d, np.float64)
+    m = {name: i for i, name in enumerate(MPI15.joints)}
+    up = unit(j[:, m["neck"]] - j[:, m["pelvis"]])
+    left = unit(j[:, m["l_hip"]] - j[:, m["r_hip"]])
+    return up, left, unit(np.cross(left, up))

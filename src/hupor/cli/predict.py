@@ -99,8 +99,7 @@ def run(args) -> int:
         from ..methods.onnx_runtime import require
 
         require("onnxruntime")  # a missing extra fails here, before any input is read
-    if args.detector_2d:
-        _check_2d_flags(args)
+    detector_2d = _detector_2d(args) if args.detector_2d else None
     if args.batch_size < 1:
         raise HuporError(f"--batch-size must be >= 1, got {args.batch_size}")
     if args.max_frames is not None and args.max_frames < 1:
@@ -126,7 +125,7 @@ def run(args) -> int:
     if not sources:
         _report(0, 0, errors)
         return 2
-    predictor = (_lift_predictor(args) if args.detector_2d else
+    predictor = (_lift_predictor(args.checkpoint, detector_2d) if detector_2d is not None else
                  Predictor(args.checkpoint, device=args.device,
                            input_size=tuple(args.input_size) if args.input_size else None,
                            flip_test=args.flip, runtime=args.runtime))
@@ -161,8 +160,9 @@ def run(args) -> int:
 PREFETCH_DEPTH = 2  # batches (images) or frames read ahead by the reader thread
 
 
-def _check_2d_flags(args) -> None:
-    """--2d replaces hupor's networks: flags of those networks are errors; the detector must import."""
+def _detector_2d(args):
+    """The ``--2d`` detector. It replaces hupor's networks: flags of those networks are errors, and
+    a detector that cannot be imported says how to install it (exit 2)."""
     from ..detect2d import DETECTORS, TileConfig
     from ..errors import HuporError
 
@@ -170,19 +170,18 @@ def _check_2d_flags(args) -> None:
                       ("--runtime", args.runtime != "torch")):
         if bad:
             raise HuporError(f"{flag} applies to hupor's own networks, not to --2d {args.detector_2d}")
-    args.tile_config = TileConfig(tile=args.tile)
-    args.detector_2d_obj = DETECTORS[args.detector_2d](args.tile_config)  # not installed: says how, exit 2
+    return DETECTORS[args.detector_2d](TileConfig(tile=args.tile))
 
 
-def _lift_predictor(args):
+def _lift_predictor(checkpoint, detector):
     from ..cli.lift import default_lift_model
     from ..methods.lift2d import Lift2DMethod
     from ..nets import load_bundle
     from ..predictor import Predictor
 
-    bundle = load_bundle(args.checkpoint or default_lift_model())
-    name = Path(args.checkpoint).stem if args.checkpoint else "lift"
-    return Predictor(method=Lift2DMethod(args.detector_2d_obj, bundle, model_name=name))
+    bundle = load_bundle(checkpoint or default_lift_model())
+    name = Path(checkpoint).stem if checkpoint else "lift"
+    return Predictor(method=Lift2DMethod(detector, bundle, model_name=name))
 
 
 def _read_images(sources) -> list:

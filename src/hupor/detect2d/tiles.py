@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import HuporError
+from ..skeleton import joint_boxes
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,7 @@ def tile_boxes(width: int, height: int, cfg: TileConfig = TileConfig()) -> np.nd
 def skeleton_boxes(keypoints: np.ndarray, threshold: float) -> np.ndarray:
     """(N, 4) x0, y0, x1, y1 over the keypoints scoring at least ``threshold`` (NaN when none)."""
     k = np.asarray(keypoints, np.float64)
-    ok = k[..., 2] >= threshold
-    xs = np.where(ok, k[..., 0], np.nan)
-    ys = np.where(ok, k[..., 1], np.nan)
-    out = np.full((len(k), 4), np.nan)
-    has = ok.any(1)
-    if has.any():
-        out[has] = np.stack([np.nanmin(xs[has], 1), np.nanmin(ys[has], 1),
-                             np.nanmax(xs[has], 1), np.nanmax(ys[has], 1)], 1)
-    return out
+    return joint_boxes(k[..., :2], k[..., 2] >= threshold)
 
 
 def merge_people(keypoints: np.ndarray, cfg: TileConfig = TileConfig()) -> np.ndarray:

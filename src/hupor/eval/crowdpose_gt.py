@@ -19,19 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plugins.config import LIMBS
-from ..skeleton import CROWDPOSE14, from_mpi15
-
-
-def joint_boxes(xy: np.ndarray, labelled: np.ndarray) -> np.ndarray:
-    """(N, 4) x0, y0, x1, y1 over each person's labelled joints (NaN for a person with none)."""
-    x = np.where(labelled, xy[..., 0], np.nan)
-    y = np.where(labelled, xy[..., 1], np.nan)
-    out = np.full((len(xy), 4), np.nan)
-    has = labelled.any(1)
-    if has.any():
-        out[has] = np.stack([np.nanmin(x[has], 1), np.nanmin(y[has], 1), np.nanmax(x[has], 1),
-                             np.nanmax(y[has], 1)], 1)
-    return out
+from ..skeleton import CROWDPOSE14, from_mpi15, joint_boxes
 
 
 def crowd_index(xy: np.ndarray, labelled: np.ndarray) -> float:

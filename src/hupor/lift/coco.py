@@ -38,9 +38,7 @@ def coco_to_mpi15(keypoints: np.ndarray, threshold: float = 0.3, root_threshold:
     """``keypoints`` (N, 17, 3) x, y (px), score → MPI15 ``joints_2d`` (N, 15, 2) px (NaN where
     absent), ``scores`` (N, 15), ``detected`` (N, 15) bool (score ≥ ``threshold``) and ``anchor``
     (N,) bool: the pelvis comes from low-score keypoints (≥ ``root_threshold``), not detected."""
-    k = np.asarray(keypoints, np.float64)
-    if k.ndim != 3 or k.shape[1:] != (17, 3):
-        raise HuporError(f"COCO keypoints: expected (N, 17, 3), got {k.shape}")
+    k = _keypoints(keypoints)
     xy, sc, det = _convert(k, threshold)
     pel = MPI15.root
     anchor = ~det[:, pel]
@@ -59,13 +57,18 @@ def coco_hints(keypoints: np.ndarray, threshold: float = 0.3, hint_threshold: fl
     where a joint scores at least ``hint_threshold`` but is not detected at ``threshold`` (a 2D
     detector's guess at a joint it cannot see); ``joints_2d`` NaN elsewhere. Same mapping as
     :func:`coco_to_mpi15` (neck and pelvis as midpoints of the hinted pairs)."""
-    k = np.asarray(keypoints, np.float64)
-    if k.ndim != 3 or k.shape[1:] != (17, 3):
-        raise HuporError(f"COCO keypoints: expected (N, 17, 3), got {k.shape}")
+    k = _keypoints(keypoints)
     _, _, det = _convert(k, threshold)
     xy, _, low = _convert(k, min(hint_threshold, threshold))
     hint = low & ~det
     return np.where(hint[..., None], xy, np.nan), hint
+
+
+def _keypoints(keypoints) -> np.ndarray:
+    k = np.asarray(keypoints, np.float64)
+    if k.ndim != 3 or k.shape[1:] != (17, 3):
+        raise HuporError(f"COCO keypoints: expected (N, 17, 3), got {k.shape}")
+    return k
 
 
 def _convert(k: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -9,8 +9,7 @@ always, low-score joints) from the pose alone: the reasoning of the paper withou
 1. a first depth from the bone lengths, ``Z0 = f · Σ L_k / Σ l_k`` over the bones whose two joints
    were detected (L_k: the skeleton's mean bone length, l_k: its 2D length);
 2. the lifter at that depth; then the depth that best explains the 2D offsets from the root by the
-   lifted skeleton, under weak perspective: ``1/Z = Σ d_j·p_j / Σ p_j·p_j`` with ``d_j`` the 2D offset
-   in focal units and ``p_j`` the lifted (X, Y) offset in mm; repeated ``passes`` times.
+   lifted skeleton under full perspective (:func:`fit_root_depth`); repeated ``passes`` times.
 
 Units: 2D in px of the original image, 3D in mm, camera frame (x right, y down, z forward).
 """

@@ -37,12 +37,11 @@ class Lift2DMethod:
 
     def infer(self, images, records=None) -> list[dict]:
         """Full-resolution BGR images (a list) → ``{"keypoints": (N, 17, 3)}`` per image."""
-        return [{"keypoints": self.detector(im), "size": (im.shape[1], im.shape[0])} for im in images]
+        return [{"keypoints": self.detector(im)} for im in images]
 
     def decode(self, raw: dict, letterbox: Letterbox, intrinsics: Intrinsics) -> Poses:
-        w, h = raw["size"]
-        return self.lifter.lift_coco(np.asarray(raw["keypoints"]).reshape(-1, 17, 3), w, h, intrinsics,
-                                     self.threshold, self.root_threshold)
+        return self.lifter.lift_coco(np.asarray(raw["keypoints"]).reshape(-1, 17, 3), letterbox.image_w,
+                                     letterbox.image_h, intrinsics, self.threshold, self.root_threshold)
 
     def stages(self, visible_threshold: float = 0.3, visible_radius: int = 1) -> list:
         return []

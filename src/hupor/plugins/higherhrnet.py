@@ -15,11 +15,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..skeleton import COCO17, CROWDPOSE14
+from ..skeleton import JOINT_SETS
 from .config import LIMBS, HigherHRNetConfig
 from .hrnet import HRNet, BasicBlock, res_layer
-
-JOINT_SETS = {"crowdpose14": CROWDPOSE14, "coco17": COCO17}
 
 
 @dataclass

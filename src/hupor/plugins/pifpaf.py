@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..skeleton import JOINT_SETS
 from .config import LIMBS, PifPafConfig
-from .higherhrnet import JOINT_SETS
 from .resnet import ResNet
 
 PIF_CHANNELS = 5   # confidence, vector x, vector y, log b, log σ

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..data.synth.mocap import NUM_POINTS
 from ..errors import HuporError
-from ..skeleton import MPI15
+from ..skeleton import MPI15, body_axes, unit
 
 SCALE_PER_BONE_MM = 2.5e-4
 HEAD_TOP_TO_CENTRE_MM = 105.0
@@ -31,11 +31,6 @@ HEEL_MM = (28.0, -37.0)   # (down, forward)
 TOE_MM = (2.0, 114.0)
 
 _J = {name: i for i, name in enumerate(MPI15.joints)}
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(v, axis=-1, keepdims=True)
-    return v / np.where(n > 1e-9, n, 1.0)
 
 
 def capsule_points(joints_3d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -49,19 +44,17 @@ def capsule_points(joints_3d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     limbs = np.asarray(MPI15.limbs)
     scale = SCALE_PER_BONE_MM * np.linalg.norm(j[:, limbs[:, 0]] - j[:, limbs[:, 1]], axis=-1).sum(1)
     s = scale[:, None]
-    up = _unit(j[:, _J["neck"]] - j[:, _J["pelvis"]])
-    left = _unit(j[:, _J["l_hip"]] - j[:, _J["r_hip"]])
-    forward = _unit(np.cross(left, up))
+    _, _, forward = body_axes(j)
     pts = np.empty((len(j), NUM_POINTS, 3))
     pts[:, :15] = j
     head = j[:, _J["head_top"]]
-    pts[:, 15] = head - HEAD_TOP_TO_CENTRE_MM * s * _unit(head - j[:, _J["neck"]])
+    pts[:, 15] = head - HEAD_TOP_TO_CENTRE_MM * s * unit(head - j[:, _J["neck"]])
     for k, (knee, ankle) in enumerate((("l_knee", "l_ankle"), ("r_knee", "r_ankle"))):
-        down = _unit(j[:, _J[ankle]] - j[:, _J[knee]])
+        down = unit(j[:, _J[ankle]] - j[:, _J[knee]])
         a = j[:, _J[ankle]]
         pts[:, 16 + 2 * k] = a + s * (HEEL_MM[0] * down + HEEL_MM[1] * forward)
         pts[:, 17 + 2 * k] = a + s * (TOE_MM[0] * down + TOE_MM[1] * forward)
     for k, (elbow, wrist) in enumerate((("l_elbow", "l_wrist"), ("r_elbow", "r_wrist"))):
         w = j[:, _J[wrist]]
-        pts[:, 20 + k] = w + WRIST_TO_HAND_MM * s * _unit(w - j[:, _J[elbow]])
+        pts[:, 20 + k] = w + WRIST_TO_HAND_MM * s * unit(w - j[:, _J[elbow]])
     return pts, scale

@@ -166,7 +166,7 @@ def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
         if d.mix_pairs:
             sets.append(PairsDataset(*load_pairs(d.mix_pairs)))
         want = 6 if cfg.model.refiner.hint_channel else 5
-        for name, st in (("data.pairs", sets[0]), ("data.mix_pairs", sets[-1])):
+        for name, st in zip(("data.pairs", "data.mix_pairs"), sets):
             if st.features.shape[2] != want:
                 raise HuporError(f"{name}: the pairs have {st.features.shape[2]} features per joint, "
                                  f"model.refiner.hint_channel={cfg.model.refiner.hint_channel} needs {want}")

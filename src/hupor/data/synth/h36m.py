@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...skeleton import H36M17, MPI15, from_mpi15
+from ...skeleton import H36M17, MPI15, body_axes, from_mpi15
 
 SPINE_FRACTION = 0.476
 NOSE_FRACTION = 0.513
@@ -24,10 +24,6 @@ _J = {n: i for i, n in enumerate(MPI15.joints)}
 _H = {n: i for i, n in enumerate(H36M17.joints)}
 
 
-def _unit(v):
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
-
-
 def h36m17(points: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """``points`` (N, NUM_POINTS, 3) mm (MPI15 joints first), ``scale`` (N,) → (N, 17, 3) mm in H36M
     order."""
@@ -35,8 +31,7 @@ def h36m17(points: np.ndarray, scale: np.ndarray) -> np.ndarray:
     out = from_mpi15(p[:, :15], H36M17)
     pelvis, neck, head = p[:, _J["pelvis"]], p[:, _J["neck"]], p[:, _J["head_top"]]
     out[:, _H["spine"]] = pelvis + SPINE_FRACTION * (neck - pelvis)
-    up = _unit(neck - pelvis)
-    forward = _unit(np.cross(_unit(p[:, _J["l_hip"]] - p[:, _J["r_hip"]]), up))
+    _, _, forward = body_axes(p[:, :15])
     s = np.asarray(scale, np.float64)[:, None]
     out[:, _H["nose"]] = neck + NOSE_FRACTION * (head - neck) + s * NOSE_FORWARD_MM * forward
     return out

@@ -69,8 +69,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="output bundle path")
     s.add_argument("--decode", metavar="CONFIG", help="take the bundle's decode: section (decoder settings, "
                    "root-depth offsets) from this experiment config (bundled name or YAML path)")
-    s.add_argument("--method", choices=("hupor", "lift"), default="hupor",
-                   help="lift: a refiner alone, the model of 'hupor lift' (default hupor)")
+    s.add_argument("--method", choices=("hupor", "lift", "higherhrnet", "pifpaf"), default=None,
+                   help="lift: a refiner alone, the model of 'hupor lift' (default: the detector config's model.method)")
     s.set_defaults(func=_run_export)
     return p
 

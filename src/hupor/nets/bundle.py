@@ -80,6 +80,10 @@ def build_net(stage: str, cfg: ModelConfig, skeleton: Skeleton = MPI15, stride: 
     """A fresh network of ``stage`` (``detector``, ``reasoner``, ``refiner``) for ``cfg``."""
     if stage == "refiner":
         return RefineNet(cfg.refiner, skeleton)
+    if stage == "detector" and cfg.method != "hupor":
+        from ..plugins.losses import build_plugin
+
+        return build_plugin(cfg)            # a 2D plug-in's base network (hupor.plugins)
     if stage == "detector":
         return Detector(cfg.detector, skeleton, stride)
     if stage == "reasoner":
@@ -123,12 +127,14 @@ def save_bundle(path, config, detector: Detector | None, reasoner: DSED | None =
     if detector is None and (method != "lift" or refiner is None):
         raise HuporError("save_bundle: a bundle needs a detector (only a 'lift' bundle is a refiner alone)")
     skeleton = (detector or refiner).skeleton
-    for name, net, want in (("detector", detector, model_cfg.detector),
+    plugin = model_cfg.method != "hupor"
+    for name, net, want in (("detector", detector, getattr(model_cfg, model_cfg.method) if plugin
+                             else model_cfg.detector),
                             ("reasoner", reasoner, model_cfg.reasoner),
                             ("refiner", refiner, model_cfg.refiner)):
         if net is not None and net.cfg != want:
             raise HuporError(f"save_bundle: the {name}'s config differs from config['model']['{name}']")
-        if net is not None and getattr(net, "stride", stride) != stride:
+        if net is not None and not plugin and getattr(net, "stride", stride) != stride:
             raise HuporError(f"save_bundle: the {name} has output stride {net.stride}, "
                              f"config['codec']['stride'] is {stride}")
         if net is not None and net.skeleton != skeleton:

@@ -153,6 +153,23 @@ class BatchedPairs(Dataset):
         return self.features[idx], self.target[idx]
 
 
+def _plugin_data(cfg: ExperimentConfig, common: dict) -> StageData:
+    """The detector stage of a 2D plug-in method: :class:`hupor.plugins.data.PluginDataset` groups."""
+    from ..plugins.data import PluginDataset
+    from ..plugins.losses import field_stride, plugin_config
+
+    d, m = cfg.data, cfg.model
+    if not d.train:
+        raise HuporError(f"{m.method} training needs data.train (canonical records with images)")
+    kw = dict(method=m.method, joints=plugin_config(m).joints, net_w=cfg.input.net_w, net_h=cfg.input.net_h,
+              stride=field_stride(m))
+    groups = [PluginDataset(load_records(d.train), augment=d.augment, **kw)]
+    if d.mix:
+        groups.append(PluginDataset(load_records(d.mix), augment=d.augment, **kw))
+    val = PluginDataset(load_records(d.val), augment=None, **kw) if d.val else None
+    return StageData(groups, [1 - d.mix_ratio, d.mix_ratio] if d.mix else None, val=val, **common)
+
+
 def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
     """The data module of ``stage`` from ``cfg.data`` (see :class:`~hupor.train.config.DataConfig`)."""
     d, t = cfg.data, cfg.train
@@ -175,6 +192,8 @@ def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
         fractions = [1 - d.mix_ratio, d.mix_ratio] if d.mix_pairs else None
         return StageData([train], fractions, val=val, batched_getitem=True, group_sizes=train.group_sizes,
                          **common)
+    if stage == "detector" and cfg.model.method != "hupor":
+        return _plugin_data(cfg, common)
     codec = make_codec(cfg)
     if stage == "detector":
         if not d.train:

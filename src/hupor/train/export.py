@@ -53,13 +53,14 @@ def load_part(path, stage: str) -> tuple[dict, object]:
     return config, net.eval()
 
 
-def export_bundle(out_path, parts: dict, base_bundle=None, decode=None, method: str = "hupor") -> Path:
+def export_bundle(out_path, parts: dict, base_bundle=None, decode=None, method: str | None = None) -> Path:
     """Write a bundle from ``parts`` (stage → file) on top of ``base_bundle`` (optional).
 
     The bundle's config is the detector's experiment config with each network's ``model`` section
     taken from the file that holds that network; ``decode`` (a :class:`DecodeParams`) replaces its
     ``decode:`` section. A detector is required (from a part or the base), except for
-    ``method="lift"``: a refiner alone, the 2D → 3D lifter of ``hupor lift``.
+    ``method="lift"``: a refiner alone, the 2D → 3D lifter of ``hupor lift``. ``method`` defaults to
+    the detector config's ``model.method`` (``hupor`` or a 2D plug-in).
     """
     nets: dict[str, object] = {}
     configs: dict[str, dict] = {}
@@ -92,4 +93,6 @@ def export_bundle(out_path, parts: dict, base_bundle=None, decode=None, method: 
             raise HuporError(f"the {stage} was trained at output stride {trained}, the detector at {stride}")
         if net.skeleton != skeleton:
             raise HuporError(f"the {stage} uses skeleton {net.skeleton.name}, the detector {skeleton.name}")
-    return save_bundle(out_path, config, nets["detector"], nets.get("reasoner"), nets.get("refiner"))
+    if method is None:
+        method = config["model"].get("method", "hupor")
+    return save_bundle(out_path, config, nets["detector"], nets.get("reasoner"), nets.get("refiner"), method=method)

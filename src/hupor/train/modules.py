@@ -1,6 +1,7 @@
 """Lightning modules of the three training stages (losses from :mod:`hupor.nets.losses`).
 
-* :class:`DetectorModule`: images → visible maps; loss method §5.2.
+* :class:`DetectorModule`: images → visible maps; loss method §5.2. :class:`PluginModule`: the same
+  stage for a 2D plug-in method (``model.method``), its base network and loss (:mod:`hupor.plugins`).
 * :class:`ReasonerModule`: visible maps57 (+ teacher maps) → all-joint maps57; loss method §6.3 with
   ω annealed on the **global step** (``model.reasoner.omega_ramp_fraction`` of the run).
 * :class:`RefinerModule`: RefineNet features (B, J, 5) → root-relative 3D (B, J, 3) cm, MSE on the
@@ -89,9 +90,12 @@ class DetectorModule(_StageModule):
 
     def __init__(self, cfg: ExperimentConfig):
         super().__init__(cfg)
-        self.detector = Detector(cfg.model.detector, self.skeleton, cfg.codec.stride)
+        self.detector = self.build_detector(cfg)
         self.register_buffer("mean", torch.tensor(MEAN_BGR).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(STD_BGR).view(1, 3, 1, 1), persistent=False)
+
+    def build_detector(self, cfg: ExperimentConfig) -> torch.nn.Module:
+        return Detector(cfg.model.detector, self.skeleton, cfg.codec.stride)
 
     def normalize(self, image: torch.Tensor) -> torch.Tensor:
         """uint8 BGR (B, 3, H, W) → normalised float (same as :func:`hupor.nets.preprocess`)."""
@@ -109,6 +113,23 @@ class DetectorModule(_StageModule):
 
     def validation_step(self, batch, batch_idx):
         self._log_terms("val", self._loss(batch), len(batch["image"]))
+
+
+class PluginModule(DetectorModule):
+    """The detector stage of a 2D plug-in (``model.method`` higherhrnet / pifpaf): the base network
+    with visible-only supervision; batch = :class:`hupor.plugins.data.PluginDataset` items."""
+
+    def build_detector(self, cfg: ExperimentConfig) -> torch.nn.Module:
+        from ..plugins.losses import build_plugin
+
+        return build_plugin(cfg.model)
+
+    def _loss(self, batch: dict) -> dict:
+        from ..plugins.losses import plugin_config, plugin_loss
+
+        out = self.detector(self.normalize(batch["image"]))
+        weight = getattr(plugin_config(self.cfg.model), "paf_loss_weight", 0.0)
+        return plugin_loss(self.cfg.model.method, out, batch, weight)
 
 
 class ReasonerModule(_StageModule):
@@ -233,3 +254,11 @@ class RefinerModule(_StageModule):
 
 
 MODULES = {"detector": DetectorModule, "reasoner": ReasonerModule, "refiner": RefinerModule}
+
+
+def make_module(stage: str, cfg: ExperimentConfig) -> _StageModule:
+    """The Lightning module of ``stage`` for ``cfg`` (the detector stage of a 2D plug-in method
+    trains that method's base network)."""
+    if stage == "detector" and cfg.model.method != "hupor":
+        return PluginModule(cfg)
+    return MODULES[stage](cfg)

@@ -26,7 +26,7 @@ from ..fileio import check_output_dir, write_atomic
 from .checkpoint import AtomicCheckpointIO, checkpoint_metadata
 from .config import ExperimentConfig
 from .data import build_data
-from .modules import MODULES
+from .modules import MODULES, make_module
 from .rundir import check_new_run, is_launch_rank_zero, prepare_new_run, resume_checkpoint, write_config
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
         torch.set_num_threads(cfg.train.threads)
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
     data = build_data(stage, cfg)
-    module = MODULES[stage](cfg)
+    module = make_module(stage, cfg)
     if stage == "reasoner" and cfg.data.reasoner_source == "detector":
         if base_bundle is None:
             raise HuporError("data.reasoner_source=detector: give the detector with --bundle B")

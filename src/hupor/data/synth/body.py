@@ -82,7 +82,9 @@ class Primitives:
     Capsules: a, b (C, 3) mm camera frame; radius (C,) mm; owner (C,) person index, or -2 for an
     occluder; part (C,) index into PARTS (-1 for occluders); colour (C, 3) BGR floats in [0, 1].
     Boxes: centre (B, 3) mm; axes (B, 3, 3) rows = box axes in the camera frame; half (B, 3) mm;
-    box_colour (B, 3).
+    box_colour (B, 3). Per person (N, 3) or None: ``hair`` colours the back and top of the head,
+    ``chest`` a panel on the front of the torso (the cues that tell a person's front from their back,
+    and so their left from their right; None: the head is skin all round, no panel).
     """
 
     a: np.ndarray
@@ -95,6 +97,8 @@ class Primitives:
     box_axes: np.ndarray
     box_half: np.ndarray
     box_colour: np.ndarray
+    hair: np.ndarray | None = None
+    chest: np.ndarray | None = None
 
     @property
     def num_capsules(self) -> int:
@@ -103,6 +107,17 @@ class Primitives:
     @property
     def num_boxes(self) -> int:
         return int(self.box_centre.shape[0])
+
+    def forward(self) -> np.ndarray:
+        """(N, 3) unit facing direction of each person, camera frame: left hip − right hip crossed
+        with pelvis → neck (a person facing the camera gets about (0, 0, −1))."""
+        n = int((self.owner >= 0).sum()) // NUM_PARTS
+        a = self.a[: n * NUM_PARTS].reshape(n, NUM_PARTS, 3)
+        b = self.b[: n * NUM_PARTS].reshape(n, NUM_PARTS, 3)
+        left = a[:, PART_NAMES.index("l_torso")] - a[:, PART_NAMES.index("r_torso")]
+        spine = PART_NAMES.index("spine")
+        f = np.cross(left, b[:, spine] - a[:, spine])
+        return f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-9)
 
 
 def person_capsules(points: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

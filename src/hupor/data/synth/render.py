@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .body import box_bounds, capsule_bounds
+from .body import NUM_PARTS, PART_NAMES, box_bounds, capsule_bounds
 from .scene import Scene
 
 
@@ -164,6 +164,31 @@ def render(scene: Scene, ids: bool = False, depth: bool = False) -> Rendering:
     return out
 
 
+_HEAD, _SPINE = PART_NAMES.index("head"), PART_NAMES.index("spine")
+
+
+def _front_cues(pr, ci: np.ndarray, normal: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Hair on the back and top of each head, the chest panel on the front of each torso: the
+    surface normal (unnormalised, (K, 3)) against the owner's facing direction and body axis."""
+    head, spine = pr.part[ci] == _HEAD, pr.part[ci] == _SPINE
+    owner = pr.owner[ci]
+    if not (head.any() or spine.any()):
+        return base
+    fwd = pr.forward()
+    nrm = normal / np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
+    facing = np.einsum("ki,ki->k", nrm, fwd[np.maximum(owner, 0)])
+    k = np.maximum(owner, 0) * NUM_PARTS + _SPINE
+    up = pr.b[k] - pr.a[k]
+    up /= np.maximum(np.linalg.norm(up, axis=1, keepdims=True), 1e-9)
+    top = np.einsum("ki,ki->k", nrm, up)
+    out = base.copy()
+    hair = head & ((facing < 0.15) | (top > 0.75))
+    out[hair] = pr.hair[owner[hair]]
+    panel = spine & (facing > 0.55)
+    out[panel] = pr.chest[owner[panel]]
+    return out
+
+
 def _shade(scene: Scene, flat_colour: np.ndarray, fg: np.ndarray, pid: np.ndarray, z: np.ndarray,
            d: np.ndarray, noise: np.ndarray) -> None:
     """Write shaded colours of the foreground pixels ``fg`` (flat indices) into ``flat_colour``."""
@@ -187,6 +212,8 @@ def _shade(scene: Scene, flat_colour: np.ndarray, fg: np.ndarray, pid: np.ndarra
             tcap[~person] = 0.8 + 0.2 * (np.floor(lv[~person] / 300.0).sum(axis=1) % 2)
         tex[cap] = tcap
         base[cap] = pr.colour[ci]
+        if pr.hair is not None and person.any():
+            base[cap] = _front_cues(pr, ci, normal[cap], base[cap])
     bx = ~cap
     if bx.any():
         bi = pid[bx] - nc

@@ -17,7 +17,7 @@ import numpy as np
 from ...camera import Intrinsics
 from ...errors import HuporError
 from .augment import PoseAugment, sample_poses
-from .body import PART_MATERIAL, Primitives, person_capsules
+from .body import PART_MATERIAL, PART_NAMES, Primitives, person_capsules
 from .mocap import MotionLibrary
 
 
@@ -185,6 +185,19 @@ def _clothing(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.clip(mats[:, PART_MATERIAL], 0.0, 1.0)
 
 
+def _front_cues(rng: np.random.Generator, clothing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hair (N, 3) and chest-panel (N, 3) BGR colours; 30 % of people get no panel (the shirt's
+    colour). Drawn after every other appearance value, so the rest of a scene's look is unchanged."""
+    n = clothing.shape[0]
+    tones = np.array([[0.05, 0.05, 0.06], [0.08, 0.12, 0.20], [0.10, 0.20, 0.35], [0.35, 0.60, 0.75],
+                      [0.60, 0.60, 0.62]])  # black, dark brown, brown, blond, grey
+    hair = tones[rng.integers(len(tones), size=n)] * rng.uniform(0.85, 1.15, size=(n, 1))
+    chest = rng.uniform(0.05, 0.95, size=(n, 3))
+    plain = rng.random(n) < 0.3
+    chest[plain] = clothing[plain, PART_NAMES.index("spine")]
+    return np.clip(hair, 0.0, 1.0), chest
+
+
 def assemble_scene(width: int, height: int, intrinsics: Intrinsics, camera_height: float, pitch: float,
                    body: np.ndarray, scale: np.ndarray, ground: np.ndarray, pillars=(), boxes=(),
                    appearance: np.random.Generator | None = None, meta: dict | None = None) -> Scene:
@@ -222,8 +235,10 @@ def assemble_scene(width: int, height: int, intrinsics: Intrinsics, camera_heigh
             "stripe_mm": float(appearance.uniform(150.0, 900.0)), "light": _light(appearance),
             "texture_seed": int(appearance.integers(2 ** 31)),
         }
+        hair, chest = _front_cues(appearance, colour.reshape(n, -1, 3))
     else:
         colour, obj_colour, background = np.zeros((n * a.shape[1], 3)), np.zeros((np_ + nb, 3)), {}
+        hair = chest = None
     prims = Primitives(
         a=np.concatenate([a.reshape(-1, 3), pa]),
         b=np.concatenate([b.reshape(-1, 3), pb]),
@@ -235,6 +250,8 @@ def assemble_scene(width: int, height: int, intrinsics: Intrinsics, camera_heigh
         box_axes=np.array(axes).reshape(-1, 3, 3),
         box_half=np.array(halves).reshape(-1, 3),
         box_colour=obj_colour[np_:],
+        hair=hair,
+        chest=chest,
     )
     return Scene(width, height, intrinsics, R, float(camera_height), points, np.asarray(scale, dtype=np.float64),
                  prims, background, dict(meta or {}))

@@ -1,0 +1,66 @@
+"""The 2D plug-ins' base stage in the shared training loop: samples, a short run, the bundle."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from hupor.data.datasets import load_records
+from hupor.data.transforms import AugmentConfig
+from hupor.errors import HuporError
+from hupor.nets import load_bundle
+from hupor.plugins.data import PluginDataset, paf2d_targets
+from hupor.plugins.higherhrnet import HigherHRNet
+from hupor.plugins.pifpaf import PifPaf
+from hupor.train.config import load_experiment
+from hupor.train.run import run_stage
+sys.path.insert(0, str(Path(__file__).parents[1] / "train"))
+from train_helpers import make_records  # noqa: E402  (tiny records with drawn people)
+
+TINY = {"higherhrnet": ["model.higherhrnet.hrnet.width=4", "model.higherhrnet.hrnet.stem_width=8",
+                        "model.higherhrnet.deconv_blocks=0"],
+        "pifpaf": ["model.pifpaf.backbone.width=4", "model.pifpaf.backbone.stem_width=8",
+                   "model.pifpaf.backbone.layers=[1,1,1,1]"]}
+
+
+def test_samples_hold_the_method_targets(tmp_path):
+    recs = load_records([make_records(tmp_path / "d", n_images=2, width=128, height=96)])
+    pif = PluginDataset(recs, "pifpaf", "crowdpose14", 128, 96, stride=8)[(0, 1)]
+    assert pif["image"].shape == (3, 96, 128) and pif["pif_c"].shape == (14, 12, 16)
+    assert pif["paf_vec"].shape == (13, 2, 2, 12, 16) and pif["pif_c"].sum() > 0
+    hh = PluginDataset(recs, "higherhrnet", "crowdpose14", 128, 96)[(0, 1)]
+    assert hh["heat_lo"].shape == (14, 24, 32) and hh["heat_hi"].shape == (14, 48, 64)
+    assert hh["joints"].shape == (20, 14, 3) and hh["joints"][:, :, 2].any(1).sum() == 2
+    assert hh["paf"].shape == (26, 24, 32)
+    # visible only: person 0's left wrist (v = 1, CrowdPose joint 4) is absent from the targets
+    assert hh["joints"][0, 4, 2] == 0 and hh["joints"][1, 4, 2] == 1
+    allj = PluginDataset(recs, "higherhrnet", "crowdpose14", 128, 96, visible_only=False)[(0, 1)]
+    assert allj["joints"][0, 4, 2] == 1
+    flipped = PluginDataset(recs, "pifpaf", "crowdpose14", 128, 96, augment=AugmentConfig(flip_prob=1.0))[(0, 1)]
+    assert flipped["pif_c"].sum() > 0
+    with pytest.raises(HuporError, match="plug-in method"):
+        PluginDataset(recs, "openpose", "crowdpose14", 128, 96)
+
+
+def test_paf_targets_are_unit_vectors_along_the_limb():
+    xy = np.array([[[10.0, 10.0], [50.0, 10.0]]])
+    paf = paf2d_targets(xy, np.array([[True, True]]), [(0, 1)], 4, 64, 32)
+    on = np.hypot(paf[0], paf[1]) > 0
+    assert on.sum() >= 10 and np.allclose(paf[0][on], 1.0) and np.allclose(paf[1][on], 0.0)
+
+
+@pytest.mark.parametrize("method, cls", [("pifpaf", PifPaf), ("higherhrnet", HigherHRNet)])
+def test_a_short_run_writes_a_bundle_of_the_method(tmp_path, method, cls):
+    data = make_records(tmp_path / "d", n_images=4, width=128, height=96)
+    cfg = load_experiment(f"{method}-cpu", TINY[method] + [
+        "input.net_w=128", "input.net_h=96", f"data.train=[{data}]", f"data.val=[{data}]",
+        "train.detector.steps=3", "train.detector.batch_size=2", "train.checkpoint_every=3",
+        "train.log_every=1", "train.progress_bar=false", "train.threads=1"])
+    res = run_stage("detector", cfg, tmp_path / "run")
+    assert res.global_step == 3 and np.isfinite(res.metrics["val/loss"])
+    b = load_bundle(res.bundle)
+    assert b.method == method and isinstance(b.detector, cls)
+    trained = torch.load(res.weights, weights_only=True)["state_dict"]
+    assert all(torch.equal(v, b.detector.state_dict()[k]) for k, v in trained.items())

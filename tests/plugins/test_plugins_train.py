@@ -64,3 +64,41 @@ def test_a_short_run_writes_a_bundle_of_the_method(tmp_path, method, cls):
     assert b.method == method and isinstance(b.detector, cls)
     trained = torch.load(res.weights, weights_only=True)["state_dict"]
     assert all(torch.equal(v, b.detector.state_dict()[k]) for k, v in trained.items())
+
+
+def test_plugin_skeleton_and_reasoner_targets():
+    from hupor.plugins.reason import maps57_to_fields, plugin_skeleton, reasoner_targets
+
+    sk = plugin_skeleton("crowdpose14")
+    assert sk.joints[sk.flip[0]] == "r_shoulder" and sk.joints[sk.flip[12]] == "head"
+    assert sk.num_limbs == 13 and sk.root == 13
+    xy = np.array([[[60.0, 40.0], [80.0, 40.0], [55, 60], [85, 60], [50, 80], [90, 80], [62, 80], [78, 80],
+                    [62, 110], [78, 110], [62, 140], [78, 140], [70, 15], [70, 30]]])
+    vis = np.full((1, 14), 2)
+    vis[0, 4] = 1                                                    # left wrist occluded
+    t = reasoner_targets(xy, vis, "crowdpose14", 160, 160)
+    assert t["all"].shape == (5, 14 + 39, 40, 40) and t["valid"][14 + 2::3].sum() == 0
+    heat, paf = maps57_to_fields(torch.from_numpy(t["occ"][:1]), sk)
+    assert heat[0, 4].max() == pytest.approx(1.0) and heat[0, [0, 1, 2, 3, 5]].max() == 0
+    forearm = sk.limbs.index((2, 4))
+    assert paf[0, 2 * forearm:2 * forearm + 2].abs().max() > 0.9 and paf[0, :2 * forearm].abs().max() == 0
+
+
+@pytest.mark.parametrize("method, kind", [("pifpaf", "dsed"), ("higherhrnet", "hg")])
+def test_the_reasoner_trains_on_the_frozen_base_network(tmp_path, method, kind):
+    data = make_records(tmp_path / "d", n_images=4, width=128, height=96)
+    common = TINY[method] + ["input.net_w=128", "input.net_h=96", f"data.train=[{data}]", f"data.val=[{data}]",
+                             "train.batch_size=2", "train.checkpoint_every=2", "train.progress_bar=false"]
+    common = [c for c in common if c != "train.batch_size=2"]
+    base = run_stage("detector", load_experiment(f"{method}-cpu", common + [
+        "train.detector.steps=2", "train.detector.batch_size=2"]), tmp_path / "base")
+    cfg = load_experiment(f"{method}-cpu", common + [
+        "train.reasoner.steps=2", "train.reasoner.batch_size=2", f"model.reasoner.kind={kind}",
+        "model.reasoner.widths=[8,8,8,8]", "model.reasoner.decoder_width=8"])
+    with pytest.raises(HuporError, match="--bundle"):
+        run_stage("reasoner", cfg, tmp_path / "none")
+    res = run_stage("reasoner", cfg, tmp_path / "rea", base_bundle=base.bundle)
+    assert res.global_step == 2 and np.isfinite(res.metrics["val/loss"])
+    b = load_bundle(res.bundle)
+    assert b.method == method and b.reasoner is not None and b.reasoner.skeleton.name == "crowdpose14-plugin"
+    assert all(torch.equal(v, b.detector.state_dict()[k]) for k, v in load_bundle(base.bundle).detector.state_dict().items())

@@ -86,9 +86,23 @@ def build_net(stage: str, cfg: ModelConfig, skeleton: Skeleton = MPI15, stride: 
         return build_plugin(cfg)            # a 2D plug-in's base network (hupor.plugins)
     if stage == "detector":
         return Detector(cfg.detector, skeleton, stride)
+    if stage == "reasoner" and cfg.method != "hupor":
+        from ..plugins.reason import REASON_STRIDE, plugin_skeleton
+
+        return DSED(cfg.reasoner, plugin_skeleton(getattr(cfg, cfg.method).joints), REASON_STRIDE)
     if stage == "reasoner":
         return DSED(cfg.reasoner, skeleton, stride)
     raise HuporError(f"unknown network {stage!r}; networks: {', '.join(NETWORKS)}")
+
+
+def expected_skeleton(stage: str, cfg: ModelConfig, skeleton: Skeleton) -> Skeleton:
+    """The skeleton the ``stage`` network of a bundle must use: the bundle's, except a 2D plug-in's
+    reasoner, which works in the plug-in joint set (:func:`hupor.plugins.reason.plugin_skeleton`)."""
+    if stage == "reasoner" and cfg.method != "hupor":
+        from ..plugins.reason import plugin_skeleton
+
+        return plugin_skeleton(getattr(cfg, cfg.method).joints)
+    return skeleton
 
 
 def build_models(cfg: ModelConfig, skeleton: Skeleton = MPI15, stride: int = 4
@@ -137,7 +151,7 @@ def save_bundle(path, config, detector: Detector | None, reasoner: DSED | None =
         if net is not None and not plugin and getattr(net, "stride", stride) != stride:
             raise HuporError(f"save_bundle: the {name} has output stride {net.stride}, "
                              f"config['codec']['stride'] is {stride}")
-        if net is not None and net.skeleton != skeleton:
+        if net is not None and net.skeleton != expected_skeleton(name, model_cfg, skeleton):
             raise HuporError(f"save_bundle: the {name} uses skeleton {net.skeleton.name}, "
                              f"the detector {skeleton.name}")
 

@@ -9,7 +9,8 @@ see exactly what the HUPOR detector sees. ``visible_only`` (the plug-ins' first 
 Item keys: ``image`` uint8 (3, H, W) BGR; PifPaf: :class:`~.fields.PifPafTargets` fields (float32);
 HigherHRNet: ``heat_lo`` (J, H/4, W/4), ``heat_hi`` (J, H/2, W/2), ``joints`` (M, J, 3) int64 tag
 positions (row, col at 1/4, valid; ``max_people`` rows, padding rows all 0) and ``paf`` (2·L, H/4,
-W/4) unit limb vectors (the PAF branch's target).
+W/4) unit limb vectors (the PAF branch's target). With ``reason=True`` (the reasoner stage) the
+targets are instead :func:`~.reason.reasoner_targets` (``all``, ``occ``, ``teacher``, ``valid``).
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ PLUGIN_METHODS = ("higherhrnet", "pifpaf")
 
 
 def paf2d_targets(joints_net: np.ndarray, use: np.ndarray, limbs, stride: int, net_w: int, net_h: int,
-                  width: float = 1.0) -> np.ndarray:
+                  width: float = 1.0, limb_use: np.ndarray | None = None) -> np.ndarray:
     """(2·L, H/stride, W/stride) float32: per limb the unit vector a → b on the cells within
-    ``width`` output px of the segment of each person with both joints in ``use``, averaged where
-    people overlap (OpenPose's PAF, the HigherHRNet PAF branch's target)."""
+    ``width`` output px of the segment of each person with both joints in ``use`` (N, J) (or the
+    limbs in ``limb_use`` (N, L)), averaged where people overlap (OpenPose's PAF, the HigherHRNet
+    PAF branch's target)."""
     h, w = net_h // stride, net_w // stride
     uv = net_to_out(np.nan_to_num(np.asarray(joints_net, np.float64)), stride)
     r, c = np.mgrid[0:h, 0:w]
@@ -43,7 +45,7 @@ def paf2d_targets(joints_net: np.ndarray, use: np.ndarray, limbs, stride: int, n
     out = np.zeros((len(limbs), 2, h, w))
     count = np.zeros((len(limbs), h, w))
     for li, (a, b) in enumerate(limbs):
-        for p in np.flatnonzero(use[:, a] & use[:, b]):
+        for p in np.flatnonzero(use[:, a] & use[:, b] if limb_use is None else limb_use[:, li]):
             ab = uv[p, b] - uv[p, a]
             n = float(np.linalg.norm(ab))
             if n < 1e-6:
@@ -61,7 +63,7 @@ class PluginDataset(Dataset):
 
     def __init__(self, records: RecordSet, method: str, joints: str, net_w: int, net_h: int,
                  augment: AugmentConfig | None = None, visible_only: bool = True, max_people: int = 20,
-                 stride: int = 8):
+                 stride: int = 8, reason: bool = False):
         if method not in PLUGIN_METHODS:
             raise HuporError(f"plug-in method: one of {', '.join(PLUGIN_METHODS)}, got {method!r}")
         if records.skeleton.name != "mpi15":
@@ -70,6 +72,7 @@ class PluginDataset(Dataset):
         self.joint_set, self.limbs = JOINT_SETS[joints], LIMBS[joints]
         self.net_w, self.net_h = int(net_w), int(net_h)
         self.visible_only, self.max_people, self.stride = visible_only, int(max_people), int(stride)
+        self.reason, self.joint_name = reason, joints
         self._images = DetectorDataset(records, None)
 
     def __len__(self) -> int:
@@ -90,6 +93,12 @@ class PluginDataset(Dataset):
         image = t.image(self._images.load_image(rec))
         xy, vis = self.joints(rec, t)
         item = {"image": torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))}
+        if self.reason:
+            from .reason import reasoner_targets
+
+            tg = reasoner_targets(xy, vis, self.joint_name, self.net_w, self.net_h)
+            item.update({k: torch.from_numpy(v.astype(np.float32)) for k, v in tg.items()})
+            return item
         if self.method == "pifpaf":
             tg = pifpaf_targets(xy, vis, self.net_w, self.net_h, self.stride, self.limbs, self.joint_set.sigmas,
                                 visible_only=self.visible_only)

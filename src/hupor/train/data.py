@@ -153,8 +153,9 @@ class BatchedPairs(Dataset):
         return self.features[idx], self.target[idx]
 
 
-def _plugin_data(cfg: ExperimentConfig, common: dict) -> StageData:
-    """The detector stage of a 2D plug-in method: :class:`hupor.plugins.data.PluginDataset` groups."""
+def _plugin_data(cfg: ExperimentConfig, common: dict, reason: bool = False) -> StageData:
+    """The detector (base network) or reasoner stage of a 2D plug-in method:
+    :class:`hupor.plugins.data.PluginDataset` groups (``reason``: the reasoner's labels)."""
     from ..plugins.data import PluginDataset
     from ..plugins.losses import field_stride, plugin_config
 
@@ -162,7 +163,7 @@ def _plugin_data(cfg: ExperimentConfig, common: dict) -> StageData:
     if not d.train:
         raise HuporError(f"{m.method} training needs data.train (canonical records with images)")
     kw = dict(method=m.method, joints=plugin_config(m).joints, net_w=cfg.input.net_w, net_h=cfg.input.net_h,
-              stride=field_stride(m))
+              stride=field_stride(m), reason=reason)
     groups = [PluginDataset(load_records(d.train), augment=d.augment, **kw)]
     if d.mix:
         groups.append(PluginDataset(load_records(d.mix), augment=d.augment, **kw))
@@ -192,8 +193,8 @@ def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
         fractions = [1 - d.mix_ratio, d.mix_ratio] if d.mix_pairs else None
         return StageData([train], fractions, val=val, batched_getitem=True, group_sizes=train.group_sizes,
                          **common)
-    if stage == "detector" and cfg.model.method != "hupor":
-        return _plugin_data(cfg, common)
+    if stage in ("detector", "reasoner") and cfg.model.method != "hupor":
+        return _plugin_data(cfg, common, reason=stage == "reasoner")
     codec = make_codec(cfg)
     if stage == "detector":
         if not d.train:

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..config import from_dict, to_dict
 from ..errors import HuporError
 from ..nets import DSED, Detector, ModelConfig, RefineNet, save_bundle
-from ..nets.bundle import NETWORKS, build_net, bundle_codec_config, load_bundle
+from ..nets.bundle import NETWORKS, build_net, bundle_codec_config, expected_skeleton, load_bundle
 from ..skeleton import Skeleton
 from .checkpoint import CHECKPOINT_KEY, load_checkpoint
 
@@ -91,7 +91,7 @@ def export_bundle(out_path, parts: dict, base_bundle=None, decode=None, method: 
         trained = bundle_codec_config(configs[stage]).stride
         if stage != "refiner" and trained != stride:
             raise HuporError(f"the {stage} was trained at output stride {trained}, the detector at {stride}")
-        if net.skeleton != skeleton:
+        if net.skeleton != expected_skeleton(stage, from_dict(ModelConfig, config["model"], "bundle model"), skeleton):
             raise HuporError(f"the {stage} uses skeleton {net.skeleton.name}, the detector {skeleton.name}")
     if method is None:
         method = config["model"].get("method", "hupor")

@@ -256,9 +256,41 @@ class RefinerModule(_StageModule):
 MODULES = {"detector": DetectorModule, "reasoner": ReasonerModule, "refiner": RefinerModule}
 
 
+class PluginReasonerModule(ReasonerModule):
+    """The reasoner stage of a 2D plug-in: a DSED / Hg over the frozen base network's heatmaps and
+    limb fields (:mod:`hupor.plugins.reason`), in the plug-in joint set at stride 4. Batches:
+    :class:`hupor.plugins.data.PluginDataset` items with ``reason=True``."""
+
+    def __init__(self, cfg: ExperimentConfig):
+        _StageModule.__init__(self, cfg)
+        from ..plugins.losses import plugin_config
+        from ..plugins.reason import REASON_STRIDE, plugin_skeleton
+
+        self.skeleton = plugin_skeleton(plugin_config(cfg.model).joints)
+        self.reasoner = DSED(cfg.model.reasoner, self.skeleton, REASON_STRIDE)
+        self.frozen_detector = None
+
+    def attach_detector(self, detector) -> None:
+        self.frozen_detector = detector.eval().requires_grad_(False)
+        self.register_buffer("mean", torch.tensor(MEAN_BGR).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(STD_BGR).view(1, 3, 1, 1), persistent=False)
+
+    def _input(self, batch) -> torch.Tensor:
+        from ..plugins.reason import base_maps, fields_to_maps57
+
+        if self.frozen_detector is None:
+            raise HuporError(f"{self.cfg.model.method} reasoner: give the trained base network with --bundle B")
+        self.frozen_detector.eval()
+        with torch.no_grad():
+            x = (batch["image"].float() / 255.0 - self.mean) / self.std
+            out = self.frozen_detector(x)
+            heat, paf = base_maps(self.cfg.model.method, self.frozen_detector, out)
+        return self.layout(fields_to_maps57(heat, paf))
+
+
 def make_module(stage: str, cfg: ExperimentConfig) -> _StageModule:
-    """The Lightning module of ``stage`` for ``cfg`` (the detector stage of a 2D plug-in method
-    trains that method's base network)."""
-    if stage == "detector" and cfg.model.method != "hupor":
-        return PluginModule(cfg)
+    """The Lightning module of ``stage`` for ``cfg`` (a 2D plug-in method's detector stage trains its
+    base network, its reasoner stage the reasoner on the frozen base network's outputs)."""
+    if cfg.model.method != "hupor" and stage in ("detector", "reasoner"):
+        return PluginModule(cfg) if stage == "detector" else PluginReasonerModule(cfg)
     return MODULES[stage](cfg)

@@ -120,9 +120,11 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
     data = build_data(stage, cfg)
     module = make_module(stage, cfg)
-    if stage == "reasoner" and cfg.data.reasoner_source == "detector":
+    if stage == "reasoner" and (cfg.data.reasoner_source == "detector" or cfg.model.method != "hupor"):
         if base_bundle is None:
-            raise HuporError("data.reasoner_source=detector: give the detector with --bundle B")
+            raise HuporError(f"{cfg.model.method} reasoner: give the trained base network with --bundle B"
+                             if cfg.model.method != "hupor" else
+                             "data.reasoner_source=detector: give the detector with --bundle B")
         from ..nets import load_bundle
 
         module.attach_detector(load_bundle(base_bundle).detector)

@@ -207,7 +207,8 @@ def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: s
     joints_2d = np.array(poses.joints_2d, dtype=np.float64).reshape(n, j, 2)
     joints_3d = np.array(poses.joints_3d, dtype=np.float64).reshape(n, j, 3)
     root_mm = np.asarray(poses.root_depth_mm, dtype=np.float64).reshape(n)
-    keep = np.isfinite(root_mm) & (root_mm > 0)  # a person behind the camera is not physical
+    two_d = getattr(poses, "dims", 3) == 2   # a 2D-only method has no depth to check
+    keep = np.ones(n, bool) if two_d else np.isfinite(root_mm) & (root_mm > 0)  # behind the camera: not physical
     track = None if poses.track_id is None else np.asarray(poses.track_id, np.int64).reshape(n)[keep]
     if not keep.all():
         log.debug("dropping %d people with non-positive root depth", int((~keep).sum()))
@@ -221,7 +222,7 @@ def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: s
         path=None, width=letterbox.image_w, height=letterbox.image_h, intrinsics=intrinsics,
         intrinsics_source=source, joints_2d=joints_2d[keep], joints_3d=joints_3d[keep],
         joint_scores=scores[keep], joint_state=np.asarray(state, np.int8)[keep], root_depth_mm=root_mm[keep],
-        person_scores=person_scores.reshape(n)[keep], track_ids=track)
+        person_scores=person_scores.reshape(n)[keep], track_ids=track, dims=2 if two_d else 3)
 
 
 def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode, runtime: str = "torch"):

@@ -12,6 +12,10 @@ Full description with an example: ``docs/output-format.md``. In short, one image
                   "joints_3d_mm": [[X, Y, Z] | null] * J,
                   "joint_state": ["visible" | "occluded_inferred" | "missing"] * J}]}
 
+**2D-only form** (the 2D plug-in methods, ``hupor.plugins``): ``"dims": 2`` at the top level, and
+every person lacks ``root_depth_mm`` and ``joints_3d_mm`` (``"dims"`` absent means 3). A joint is
+then ``null`` in ``joints_2d_px`` exactly when its state is ``"missing"``.
+
 A video holds ``{"format": "hupor-poses-video", "version": 1, "video": {"path", "width", "height",
 "fps", "num_frames"}, "intrinsics": ..., "frames": [one-image objects, image.frame set]}``.
 
@@ -65,6 +69,7 @@ class Prediction:
     joint_scores:  (N, J) float64 in [0, 1] (0 where missing).
     joint_state:   (N, J) int8 indices into :data:`JOINT_STATES`.
     root_depth_mm: (N,) pelvis depth in mm.  person_scores: (N,) in [0, 1].
+    dims:          3, or 2 for a 2D-only method (joints_3d and root_depth_mm NaN, not written).
     track_ids:     (N,) int64 persistent ids from a tracker (-1: untracked) or None (no tracking).
     timings_ms:    wall time per stage (``network``, ``decode``, ...), not written to JSON.
     """
@@ -83,6 +88,7 @@ class Prediction:
     frame: int | None = None
     timings_ms: dict = field(default_factory=dict)
     track_ids: np.ndarray | None = None
+    dims: int = 3
 
     @property
     def num_persons(self) -> int:
@@ -109,13 +115,16 @@ class Prediction:
             if self.track_ids is not None:
                 tid = int(self.track_ids[p])
                 persons[-1]["track_id"] = tid if tid >= 0 else None
+            if self.dims == 2:
+                del persons[-1]["root_depth_mm"], persons[-1]["joints_3d_mm"]
+        head = {"format": FORMAT, "version": VERSION, **({"dims": 2} if self.dims == 2 else {})}
         return {
-            "format": FORMAT, "version": VERSION,
+            **head,
             "image": {"path": self.path, "width": int(self.width), "height": int(self.height),
                       "frame": None if self.frame is None else int(self.frame)},
             "intrinsics": intrinsics_json(self.intrinsics, self.intrinsics_source),
             "skeleton": skeleton_json(skeleton),
-            "units": dict(UNITS),
+            "units": {k: v for k, v in UNITS.items() if self.dims == 3 or k not in ("joints_3d_mm", "root_depth_mm")},
             "model": dict(model),
             "persons": persons,
         }
@@ -227,12 +236,15 @@ def _validate_image(obj, where):
     _get(obj, "units", where, dict)
     model = _get(obj, "model", where, dict)
     _get(model, "name", f"{where}.model", str)
+    dims = obj.get("dims", 3)
+    if dims not in (2, 3) or isinstance(dims, bool):
+        raise HuporError(f"{where}.dims: must be 2 or 3 (absent: 3), got {dims!r}")
     persons = _get(obj, "persons", where, list)
     for p, person in enumerate(persons):
-        _validate_person(person, nj, f"{where}.persons[{p}]")
+        _validate_person(person, nj, f"{where}.persons[{p}]", dims)
 
 
-def _validate_person(person, nj, where):
+def _validate_person(person, nj, where, dims: int = 3):
     if not isinstance(person, dict):
         raise HuporError(f"{where}: expected an object")
     _get(person, "id", where, int)
@@ -242,10 +254,15 @@ def _validate_person(person, nj, where):
     score = _finite(_get(person, "score", where, (int, float)), f"{where}.score")
     if not 0 <= score <= 1:
         raise HuporError(f"{where}.score: must be in [0, 1], got {score}")
-    if _finite(_get(person, "root_depth_mm", where, (int, float)), f"{where}.root_depth_mm") <= 0:
+    if dims == 2:
+        for key in ("root_depth_mm", "joints_3d_mm"):
+            if key in person:
+                raise HuporError(f"{where}.{key}: a 2D-only file (dims 2) has no 3D fields")
+    elif _finite(_get(person, "root_depth_mm", where, (int, float)), f"{where}.root_depth_mm") <= 0:
         raise HuporError(f"{where}.root_depth_mm: must be positive")
+    points = (("joints_2d_px", 2), ("joints_3d_mm", 3)) if dims == 3 else (("joints_2d_px", 2),)
     lists = {}
-    for key in ("joints_2d_px", "joint_scores", "joints_3d_mm", "joint_state"):
+    for key in [k for k, _ in points] + ["joint_scores", "joint_state"]:
         lists[key] = _get(person, key, where, list)
         if len(lists[key]) != nj:
             raise HuporError(f"{where}.{key}: expected {nj} entries, got {len(lists[key])}")
@@ -257,7 +274,7 @@ def _validate_person(person, nj, where):
         s = _finite(lists["joint_scores"][j], f"{where}.joint_scores[{j}]")
         if not 0 <= s <= 1:
             raise HuporError(f"{where}.joint_scores[{j}]: must be in [0, 1], got {s}")
-        for key, dim in (("joints_2d_px", 2), ("joints_3d_mm", 3)):
+        for key, dim in points:
             pt = lists[key][j]
             w = f"{where}.{key}[{j}]"
             if pt is None:

@@ -3,6 +3,7 @@ stride-2 configuration that trains, bundles, loads and predicts."""
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -22,7 +23,8 @@ def test_legacy_bundle_predicts_bit_identical_to_before_the_seam(flip):
     """Outputs recorded with the pre-seam Predictor (commit 3979ed0) on the bundled sample scene; the
     root rules gated by the reasoner's maps as then (the detector gating of defect 1 is the intended change)."""
     before = np.load(DATA / "default_demo_scene_before.npz")
-    img, rec, _ = make_scene(0, 0, sample=True)
+    _, rec, _ = make_scene(0, 0, sample=True)
+    img = cv2.imread(str(DATA / "demo_scene_v1.jpg"))   # the sample scene as rendered then (no front/back cues)
     pred = Predictor(LEGACY, flip_test=flip, decode=DecodeParams(root_confidence="reasoner"))
     assert pred.model_info["method"] == "hupor" and pred.codec_params.stride == 4
     out = pred(img, K=rec.intrinsics.K)

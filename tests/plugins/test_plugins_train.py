@@ -100,5 +100,5 @@ def test_the_reasoner_trains_on_the_frozen_base_network(tmp_path, method, kind):
     res = run_stage("reasoner", cfg, tmp_path / "rea", base_bundle=base.bundle)
     assert res.global_step == 2 and np.isfinite(res.metrics["val/loss"])
     b = load_bundle(res.bundle)
-    assert b.method == method and b.reasoner is not None and b.reasoner.skeleton.name == "crowdpose14-plugin"
+    assert b.method == method and b.reasoner is not None and b.reasoner.skeleton.name == "crowdpose14"
     assert all(torch.equal(v, b.detector.state_dict()[k]) for k, v in load_bundle(base.bundle).detector.state_dict().items())

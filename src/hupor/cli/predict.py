@@ -32,6 +32,12 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="folder for the JSON files (default: hupor-output when no other output is asked)")
     p.add_argument("--image-output", metavar="DIR", help="folder for overlay images / videos")
     p.add_argument("--plot3d", action="store_true", help="also write a 3D plot per image (matplotlib)")
+    p.add_argument("--coco-results", metavar="FILE",
+                   help="also write the images' people as COCO keypoint results (CrowdPose-14 joints, or the "
+                        "model's COCO / CrowdPose joint set), for faster-coco-eval / pycocotools")
+    p.add_argument("--coco-images", metavar="JSON",
+                   help="with --coco-results: a COCO / CrowdPose JSON whose 'images' give the image ids (by file "
+                        "name; default: numeric file names, else 1, 2, ...)")
     cam = p.add_mutually_exclusive_group()
     cam.add_argument("--fx", type=float, help="focal length in px (fy = fx, principal point at the centre)")
     cam.add_argument("--fov", type=float, metavar="DEG", help="horizontal field of view in degrees")
@@ -108,6 +114,7 @@ def run(args) -> int:
         args.json_output = "hupor-output"
     check_output_dir(args.json_output, "--json-output")
     check_output_dir(args.image_output, "--image-output")
+    coco_images = _check_coco_results(args)
     check_device(args.device)
     if args.input_size:
         check_input_size(*args.input_size, "--input-size W", "--input-size H")
@@ -133,6 +140,7 @@ def run(args) -> int:
     depth = 0 if args.no_prefetch else PREFETCH_DEPTH
     ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames, depth)
     ctx.track, ctx.smooth = args.track or args.smooth, args.smooth
+    ctx.results = [] if args.coco_results else None
     from ..progress import bar, enabled
 
     ctx.progress = enabled(args.no_progress)
@@ -153,8 +161,44 @@ def run(args) -> int:
             done += 1
         except HuporError as exc:
             errors.append((src.path, str(exc)))
+    if ctx.results is not None and done:
+        _write_coco_results(args.coco_results, ctx.results, predictor.skeleton.name, coco_images)
     _report(done, people, errors)
     return 0 if done else 2  # every failure is a handled, listed error
+
+
+def _check_coco_results(args):
+    """Checks --coco-results / --coco-images before any input is read; returns the images JSON or None."""
+    from ..errors import HuporError
+    from ..fileio import read_json
+
+    if args.coco_images and not args.coco_results:
+        raise HuporError("--coco-images: only with --coco-results")
+    if not args.coco_results:
+        return None
+    out = Path(args.coco_results)
+    if out.is_dir():
+        raise HuporError(f"--coco-results {out}: is a folder, give a file name")
+    if not out.parent.is_dir():
+        raise HuporError(f"--coco-results {out}: the folder {out.parent} does not exist")
+    if not args.coco_images:
+        return None
+    gt = read_json(args.coco_images)
+    if not isinstance(gt, dict) or not isinstance(gt.get("images"), list):
+        raise HuporError(f"--coco-images {args.coco_images}: not a COCO JSON (no 'images' list)")
+    return gt
+
+
+def _write_coco_results(path, results, skeleton_name: str, images) -> None:
+    """COCO results of the predicted images (``hupor.eval.keypoint_ap.coco_results``), atomically."""
+    from ..eval.keypoint_ap import coco_results
+    from ..eval.predictions import parse_image
+    from ..fileio import write_json_atomic
+
+    kind = "coco" if skeleton_name == "coco17" else "crowdpose"
+    preds = [parse_image(obj, str(p)) for p, obj in results]
+    write_json_atomic(path, coco_results(preds, kind, images), indent=None)
+    print(f"COCO results ({kind} joints, {sum(len(o['persons']) for _, o in results)} people): {path}")
 
 
 PREFETCH_DEPTH = 2  # batches (images) or frames read ahead by the reader thread
@@ -208,6 +252,7 @@ def _report(done: int, people: int, errors: list) -> None:
 
 class _Context:
     track = smooth = False  # --track / --smooth: fresh Tracker / Smoother stages per video
+    results = None          # --coco-results: (path, hupor-poses object) per image
     progress = False        # draw progress bars (stderr is a terminal, no --no-progress)
 
     def video_stages(self) -> list:
@@ -256,6 +301,8 @@ class _Context:
                 base = self.out.base(src.name)
                 if self.out.json_dir:
                     write_poses(self.out.json_dir / f"{base}.json", self._json(pred))
+                if self.results is not None:
+                    self.results.append((src.path, self._json(pred)))
                 if self.out.image_dir:
                     save_overlay(self.out.image_dir / f"{base}.overlay.jpg", img, pred, self.predictor.skeleton)
                 if self.out.plot_dir:

@@ -26,6 +26,7 @@ class Poses:
     filled: np.ndarray | None = field(default=None)  # (N, J) bool: supplied by RefineNet, not decoded
     state: np.ndarray | None = field(default=None)  # (N, J) int8 indices into schema.JOINT_STATES
     track_id: np.ndarray | None = field(default=None)  # (N,) int64 persistent id (methods.track); -1: none
+    dims: int = 3  # 2: a 2D-only method (joints_3d and root_depth_mm NaN; sorted by score instead)
 
     def __len__(self) -> int:
         return int(self.joints_net.shape[0])

@@ -108,7 +108,9 @@ def keypoint_ap(gt: dict, detections: list[dict], kind: str = "coco", where: str
 
 def detections_from_predictions(preds, gt: dict, kind: str = "coco") -> tuple[list[dict], list[str]]:
     """hupor :class:`~hupor.eval.predictions.PredImage` list → COCO result dicts for ``gt``'s images
-    (matched by file name tail). Returns (detections, notes)."""
+    (matched by file name tail). MPI15 predictions are mapped to the protocol's joints; predictions
+    whose skeleton is the protocol's joint set (a 2D plug-in's) are taken as they are. Returns
+    (detections, notes)."""
     from .predictions import match_paths
 
     js = JOINT_SETS[kind]
@@ -124,11 +126,14 @@ def detections_from_predictions(preds, gt: dict, kind: str = "coco") -> tuple[li
     dets = []
     for k, g in pairs.items():
         p = preds[k]
-        if p.joints_2d.shape[0] and p.joints_2d.shape[1] != 15:
-            raise HuporError(f"{p.path}: expected 15 MPI15 joints, got {p.joints_2d.shape[1]}")
+        native = p.joint_set == js.name     # a 2D plug-in's output is already in the protocol's joints
+        want = js.num_joints if native else 15
+        if p.joints_2d.shape[0] and p.joints_2d.shape[1] != want:
+            raise HuporError(f"{p.path}: expected {want} {'MPI15 ' if not native else js.name + ' '}joints, "
+                             f"got {p.joints_2d.shape[1]}")
         for i in range(p.joints_2d.shape[0]):
-            xy = from_mpi15(p.joints_2d[i], js)
-            s = from_mpi15(p.joint_scores[i][:, None], js)[:, 0]
+            xy = p.joints_2d[i] if native else from_mpi15(p.joints_2d[i], js)
+            s = p.joint_scores[i] if native else from_mpi15(p.joint_scores[i][:, None], js)[:, 0]
             ok = np.isfinite(xy).all(-1)
             s = np.where(ok & np.isfinite(s), np.clip(s, 0.0, None), 0.0)
             xy = np.where(ok[:, None], xy, 0.0)
@@ -136,3 +141,22 @@ def detections_from_predictions(preds, gt: dict, kind: str = "coco") -> tuple[li
             dets.append({"image_id": images[g]["id"], "category_id": 1, "keypoints": kp.tolist(),
                          "score": float(p.scores[i])})
     return dets, notes
+
+
+def coco_results(preds, kind: str, images: dict | None = None) -> list[dict]:
+    """COCO / CrowdPose keypoint results (``image_id``, ``category_id`` 1, ``keypoints`` J × 3,
+    ``score``) of :class:`~hupor.eval.predictions.PredImage` s. Image ids come from ``images`` (a COCO
+    JSON with an ``images`` list, matched by file name) or else from each file's numeric stem (COCO's
+    ``000000397133.jpg`` → 397133), or 1, 2, … in order when a stem is not a number."""
+    from pathlib import PurePosixPath
+
+    if images is None:
+        ids = []
+        for i, p in enumerate(preds, start=1):
+            stem = PurePosixPath(str(p.path).replace("\\", "/")).stem
+            ids.append(int(stem) if stem.isdigit() else i)
+        if len(set(ids)) < len(ids):
+            ids = list(range(1, len(preds) + 1))
+        images = {"images": [{"id": k, "file_name": str(p.path)} for k, p in zip(ids, preds)]}
+    dets, _ = detections_from_predictions(preds, images, kind)
+    return dets

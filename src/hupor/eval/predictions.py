@@ -42,6 +42,7 @@ class PredImage:
     width: int = 0
     height: int = 0
     source: str = ""               # the file (and frame) it was read from, for messages
+    joint_set: str = "mpi15"       # the file's skeleton name (e.g. "crowdpose14" for a 2D plug-in)
 
     @property
     def key(self) -> str:
@@ -98,8 +99,10 @@ def parse_image(d, where: str, num_joints: int = 15) -> PredImage:
     if not isinstance(img, dict):
         raise HuporError(f"{where}: missing field 'image'")
     skel = d.get("skeleton")
+    joint_set = "mpi15"
     if isinstance(skel, dict) and isinstance(skel.get("joints"), list) and skel["joints"]:
         num_joints = len(skel["joints"])
+        joint_set = str(skel.get("name") or "mpi15")
     persons = d.get("persons")
     if not isinstance(persons, list):
         raise HuporError(f"{where}: missing field 'persons' (a list)")
@@ -128,7 +131,7 @@ def parse_image(d, where: str, num_joints: int = 15) -> PredImage:
     sc = np.where(np.isfinite(sc), sc, 0.0)
     w, h = img.get("width") or 0, img.get("height") or 0
     return PredImage(_image_key(img, where), j2, j3, js, sc, int(w) if isinstance(w, (int, float)) else 0,
-                     int(h) if isinstance(h, (int, float)) else 0, source=where)
+                     int(h) if isinstance(h, (int, float)) else 0, source=where, joint_set=joint_set)
 
 
 def parse_document(d, where: str) -> list[PredImage]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .base import Method, Stage, StageContext, run_stages
 from .hupor import HuporMethod
+from .plugin2d import Plugin2DMethod
 from .oracle import OracleMethod
 from .stages import JointStateStage, RefineStage, joint_states
 from .smooth import OneEuro, Smoother
@@ -19,7 +20,7 @@ from .track import Tracker
 
 #: method name (as stored in a bundle) → class with ``__init__(bundle, codec_params, decode, flip_test, info,
 #: runtime)``
-METHODS = {"hupor": HuporMethod}
+METHODS = {"hupor": HuporMethod, "higherhrnet": Plugin2DMethod, "pifpaf": Plugin2DMethod}
 
 
 def method_from_bundle(bundle, codec_params=None, decode=None, flip_test: bool = False, info=None,
@@ -37,6 +38,6 @@ def method_from_bundle(bundle, codec_params=None, decode=None, flip_test: bool =
                          runtime=runtime)
 
 
-__all__ = ["METHODS", "Method", "Stage", "StageContext", "run_stages", "HuporMethod", "OracleMethod",
+__all__ = ["METHODS", "Method", "Stage", "StageContext", "run_stages", "HuporMethod", "Plugin2DMethod", "OracleMethod",
            "RefineStage", "JointStateStage", "joint_states", "method_from_bundle", "Tracker", "Smoother",
            "OneEuro"]

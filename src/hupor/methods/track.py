@@ -16,7 +16,8 @@ Per frame (``StageContext.frame``; frames counted by the stage when it is None):
    with at least ``min_joints`` 2D joints start a new track (a new id, counting up from 0), tracks
    unseen for more than ``max_age`` frames are dropped (short gaps and occlusions survive).
 
-People with too few joints or a non-positive root depth get ``track_id`` −1. A frame index that
+People with too few joints or a non-positive root depth get ``track_id`` −1 (2D-only poses,
+``Poses.dims == 2``, are tracked on the 2D term alone). A frame index that
 does not increase starts over (:meth:`Tracker.reset`: a new video).
 """
 
@@ -112,7 +113,8 @@ class Tracker:
             joints[np.asarray(poses.state) == MISSING] = np.nan
         depth = np.asarray(poses.root_depth_mm, dtype=np.float64).reshape(n)
         depth = np.where(np.isfinite(depth) & (depth > 0), depth, np.nan)
-        usable = (np.isfinite(joints).all(-1).sum(1) >= self.min_joints) & np.isfinite(depth)
+        two_d = getattr(poses, "dims", 3) == 2        # a 2D-only method: 2D distance alone
+        usable = (np.isfinite(joints).all(-1).sum(1) >= self.min_joints) & (np.isfinite(depth) | two_d)
         ids = np.full(n, -1, dtype=np.int64)
         cost = self.cost_matrix(joints, depth, frame)
         cost[:, ~usable] = np.inf

@@ -199,18 +199,29 @@ def _snap(hr: np.ndarray, x: np.ndarray, upscale: int, radius: int) -> tuple[np.
 
 def decode_pifpaf(fields: dict[str, np.ndarray], limbs, stride: int, upscale: int = 4,
                   seed_threshold: float = 0.2, keypoint_threshold: float = 0.05, vote_threshold: float = 0.1,
-                  min_joints: int = 3, max_seeds: int = 200) -> tuple[np.ndarray, np.ndarray]:
+                  min_joints: int = 3, max_seeds: int = 200, hr: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """One image's readable fields (:func:`~.pifpaf.fields` of one batch item, as numpy, or
     :meth:`PifPafTargets.as_fields`) → ``keypoints`` (N, J, 3) x, y network-input px and score (0
-    where absent), ``scores`` (N,) the mean joint score over J."""
+    where absent), ``scores`` (N,) the mean joint score over J. ``hr``: confidence maps (J, h·upscale,
+    w·upscale) to use instead of the PIF's (the plug-in reasoner's output): the seeds are then their
+    peaks, and proposals snap to them."""
+    from ..codec.peaks import find_peaks
+
     pc, pv, ps = fields["pif_c"], fields["pif_vec"], fields["pif_scale"]
     ac, av, ab = fields["paf_c"], fields["paf_vec"], fields["paf_b"]
     nj, h, w = pc.shape
     limbs = np.asarray(limbs, np.int64).reshape(-1, 2)
-    hr = pif_hr(pc, pv, ps, upscale, vote_threshold)
-    k, r, c = np.nonzero(pc >= seed_threshold)
-    seed_xy = np.stack([c + pv[k, 0, r, c], r + pv[k, 1, r, c]], -1)
-    seed_val = np.array([_snap(hr[kk], p, upscale, 1)[1] for kk, p in zip(k, seed_xy)]) * pc[k, r, c]
+    if hr is None:
+        hr = pif_hr(pc, pv, ps, upscale, vote_threshold)
+        k, r, c = np.nonzero(pc >= seed_threshold)
+        seed_xy = np.stack([c + pv[k, 0, r, c], r + pv[k, 1, r, c]], -1)
+        seed_val = np.array([_snap(hr[kk], p, upscale, 1)[1] for kk, p in zip(k, seed_xy)]) * pc[k, r, c]
+    else:
+        peaks = find_peaks(hr, seed_threshold, radius=2)
+        k, seed_xy, seed_val = peaks.channel, peaks.xy / upscale, peaks.score
+        r = np.clip(np.rint(seed_xy[:, 1]).astype(np.int64), 0, h - 1)
+        c = np.clip(np.rint(seed_xy[:, 0]).astype(np.int64), 0, w - 1)
     order = np.argsort(-seed_val, kind="stable")[:max_seeds]
     paf_cells = [np.nonzero(ac[li] >= vote_threshold) for li in range(len(limbs))]
     people: list[np.ndarray] = []

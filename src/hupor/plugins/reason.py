@@ -54,7 +54,7 @@ def plugin_skeleton(joints: str) -> Skeleton:
     torso = tuple(names.index(n) for n in ("neck", "head", "l_shoulder", "r_shoulder", "l_hip", "r_hip")
                   if n in names)
     root = names.index("neck") if "neck" in names else 0
-    return Skeleton(name=f"{joints}-plugin", joints=names, limbs=tuple(LIMBS[joints]), flip=flip, root=root,
+    return Skeleton(name=joints, joints=names, limbs=tuple(LIMBS[joints]), flip=flip, root=root,
                     torso=torso, bone_length_cm=bones)
 
 

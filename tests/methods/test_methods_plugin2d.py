@@ -140,3 +140,36 @@ def test_predict_cli_writes_coco_results(tmp_path, capsys):
     assert json.loads((tmp_path / "o" / "000007.png.json").read_text())["dims"] == 2
     rc = main(["predict", str(img), "--checkpoint", str(path), "--coco-images", str(tmp_path / "res.json")])
     assert rc == 2 and "only with --coco-results" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("method", ["higherhrnet", "pifpaf"])
+def test_multi_scale_test_averages_the_maps_of_each_scale(tmp_path, method):
+    import torch.nn.functional as F
+
+    from hupor.methods.plugin2d import _multi_scale
+    from hupor.nets import preprocess
+
+    pr = Predictor(_bundle(tmp_path, method, False))
+    net = pr.method.bundle.detector
+    x = preprocess(np.random.default_rng(2).integers(0, 255, (1, 96, 128, 3), dtype=np.uint8))
+    with torch.inference_mode():
+        one, two = net(x), net(F.interpolate(x, size=(192, 256), mode="bilinear", align_corners=False))
+        ms = _multi_scale(net, x, one, (1.0, 2.0))
+    key = "heatmaps" if method == "higherhrnet" else "pif"
+    a, b = getattr(one, key), getattr(two, key)
+    if method == "higherhrnet":
+        want = 0.5 * (a + F.interpolate(b, size=a.shape[-2:], mode="bilinear", align_corners=False))
+        np.testing.assert_allclose(ms.heatmaps.numpy(), want.numpy(), atol=1e-6)
+        assert torch.equal(ms.tags, one.tags)
+    else:                                     # confidences average; vectors are rescaled to scale 1
+        c = F.interpolate(b[:, :, 0], size=a.shape[-2:], mode="bilinear", align_corners=False)
+        np.testing.assert_allclose(ms.pif[:, :, 0].numpy(), (0.5 * (a[:, :, 0] + c)).numpy(), atol=1e-6)
+    pr.method.scales = (0.5, 1.0, 2.0)
+    validate_poses(pr(np.zeros((96, 128, 3), np.uint8)).to_json(pr.skeleton, pr.model_info))
+
+
+def test_scales_flag_needs_a_2d_model(tmp_path, capsys):
+    img = tmp_path / "a.png"
+    cv2.imwrite(str(img), np.zeros((96, 128, 3), np.uint8))
+    assert main(["predict", str(img), "--scales", "0.5", "1", "--json-output", str(tmp_path / "o")]) == 2
+    assert "only for 2D plug-in models" in capsys.readouterr().err

@@ -46,6 +46,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default cpu)")
     p.add_argument("--batch-size", type=int, default=1, help="images per network call (default 1)")
     p.add_argument("--flip", action="store_true", help="flip test: average with the mirrored image")
+    p.add_argument("--scales", type=float, nargs="+", metavar="S",
+                   help="2D plug-in models: multi-scale test, e.g. 0.5 1 2 (HigherHRNet's; default 1)")
     p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"),
                    help="network input size in px (multiples of 32, at most 4096; default from the checkpoint)")
     p.add_argument("--max-frames", type=int, help="stop each video / webcam after this many frames")
@@ -136,6 +138,8 @@ def run(args) -> int:
                  Predictor(args.checkpoint, device=args.device,
                            input_size=tuple(args.input_size) if args.input_size else None,
                            flip_test=args.flip, runtime=args.runtime))
+    if args.scales:
+        _set_scales(predictor, args.scales)
     out = _Outputs(args.json_output, args.image_output, args.plot3d)
     depth = 0 if args.no_prefetch else PREFETCH_DEPTH
     ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames, depth)
@@ -165,6 +169,16 @@ def run(args) -> int:
         _write_coco_results(args.coco_results, ctx.results, predictor.skeleton.name, coco_images)
     _report(done, people, errors)
     return 0 if done else 2  # every failure is a handled, listed error
+
+
+def _set_scales(predictor, scales) -> None:
+    from ..errors import HuporError
+
+    if not hasattr(predictor.method, "scales"):
+        raise HuporError(f"--scales: only for 2D plug-in models (this model's method is {predictor.method.name!r})")
+    if any(not 0.1 <= s <= 4 for s in scales) or 1.0 not in scales:
+        raise HuporError(f"--scales: each in [0.1, 4] and 1 among them, got {scales}")
+    predictor.method.scales = tuple(float(s) for s in scales)
 
 
 def _check_coco_results(args):

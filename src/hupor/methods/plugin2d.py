@@ -24,7 +24,12 @@ HIGHER_TAG_THRESHOLD = 1.0
 
 class Plugin2DMethod:
     """Base network (+ reasoner) of a loaded plug-in :class:`~hupor.nets.ModelBundle`. ``decode``:
-    the decoder's peak/seed threshold (default 0.1)."""
+    the decoder's peak/seed threshold (default 0.1). ``scales``: the multi-scale test (HigherHRNet's
+    0.5, 1, 2): the network runs on the input resized by each scale (sides rounded to multiples of
+    32), every map is resized back to the scale-1 size and averaged; the tags are the scale-1 run's
+    (HigherHRNet concatenates the tags of all scales; our decoder compares one tag per joint)."""
+
+    scales: tuple[float, ...] = (1.0,)
 
     def __init__(self, bundle, codec_params: CodecParams | None = None, decode=None, flip_test: bool = False,
                  info: dict | None = None, runtime: str = "torch"):
@@ -61,6 +66,8 @@ class Plugin2DMethod:
         with torch.inference_mode():
             x = preprocess(net_in).to(self.device)
             out = net(x)
+            if tuple(self.scales) != (1.0,):
+                out = _multi_scale(net, x, out, self.scales)
             heat, paf = base_maps(self.name, net, out)
             reasoned = None
             if self.bundle.reasoner is not None:
@@ -103,6 +110,34 @@ class Plugin2DMethod:
 
     def stages(self, visible_threshold: float = 0.1, visible_radius: int = 1) -> list:
         return [JointStateStage(self.stride, visible_threshold, visible_radius)]
+
+
+def _multi_scale(net, x, out, scales):
+    """``out`` with every map (tags excepted) replaced by the mean over ``scales`` (see the class)."""
+    import dataclasses
+
+    import torch
+    import torch.nn.functional as F
+
+    h, w = x.shape[-2:]
+    keep = {"tags"}
+    maps = {k: [v] for k, v in vars(out).items() if v is not None and k not in keep}
+    for s in scales:
+        if s == 1.0:
+            continue
+        size = (max(32, int(round(h * s / 32)) * 32), max(32, int(round(w * s / 32)) * 32))
+        o = net(F.interpolate(x, size=size, mode="bilinear", align_corners=False))
+        for k in maps:
+            v = getattr(o, k)
+            if k in ("pif", "paf"):          # PifPaf fields: vectors, spreads and scales scale with the map
+                v = v.clone()
+                ratio = maps[k][0].shape[-1] / v.shape[-1]
+                v[:, :, 1:3 if k == "pif" else 5] *= ratio
+                v[:, :, 3:5 if k == "pif" else 7] += float(np.log(ratio))
+            flat = v.flatten(1, -3) if v.dim() == 5 else v
+            flat = F.interpolate(flat, size=maps[k][0].shape[-2:], mode="bilinear", align_corners=False)
+            maps[k].append(flat.reshape(maps[k][0].shape))
+    return dataclasses.replace(out, **{k: torch.stack(v).mean(0) for k, v in maps.items()})
 
 
 def poses_2d(kp: np.ndarray, score: np.ndarray, letterbox: Letterbox) -> Poses:

@@ -5,7 +5,10 @@
 The generator labels every joint from its full scene (the people's exact bodies and the occluders);
 :func:`hupor.ssf.label_people` sees the record's people's 15 3D joints (it rebuilds their capsule
 bodies) and, in the "+ mask" rows, the rendered instance-id mask (as ``hupor synth --maps`` writes
-it). The naive baseline: a joint is occluded when its pixel lies in a nearer person's mask. Printed
+it). The naive baseline: a joint is occluded when its pixel lies in a nearer person's mask. The
+"3D withheld" row sees only the 2D joints inside the image and the mask (COCO-like input,
+:func:`hupor.ssf.labels2d.label_people_2d`: depth order from the mask, self-occlusion from a body
+lifted from the 2D by the bundled lifter). Printed
 per row, over the joints inside the image: agreement of v (visible / occluded), and per cause of
 the true label the share labelled occluded.
 """
@@ -32,7 +35,14 @@ def main() -> int:
     lo, hi = (int(v) for v in args.people.split("-"))
     cfg = SceneConfig(width=w, height=h, min_people=lo, max_people=hi)
     lib = load_motion_library()
-    rows = {"naive (in a nearer person's mask)": [], "capsule body": [], "capsule body + mask": []}
+    rows = {"naive (in a nearer person's mask)": [], "capsule body": [], "capsule body + mask": [],
+            "3D withheld: 2D + mask, lifted body": []}
+    from hupor.lift.lifter import Lifter
+    from hupor.nets import load_bundle
+    from hupor.predictor import ASSETS
+    from hupor.ssf.labels2d import label_people_2d
+
+    lifter = Lifter(load_bundle(ASSETS / "lift.pt"))
     truth_v, truth_c = [], []
     for i in range(args.scenes):
         _, rec, maps = render_scene(cfg, args.seed, i, lib, maps=True)
@@ -43,6 +53,8 @@ def main() -> int:
         sampled = np.asarray(rec.meta.get("person_index", range(rec.num_persons)))
         rows["capsule body"].append(label_people(rec.joints_3d, rec.intrinsics, w, h, cfg)[0].ravel())
         rows["capsule body + mask"].append(label_people(rec.joints_3d, rec.intrinsics, w, h, cfg, ids)[0].ravel())
+        rows["3D withheld: 2D + mask, lifted body"].append(label_people_2d(
+            rec.joints_2d, rec.visibility > 0, rec.intrinsics, w, h, ids, sampled + 2, lifter, cfg)[0].ravel())
         # naive: the pixel shows another person of the record who is nearer (root depth)
         uv = np.rint(rec.joints_2d).astype(int)
         inside = (rec.visibility > 0)

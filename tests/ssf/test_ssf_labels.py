@@ -53,7 +53,7 @@ def test_hupor_ssf_relabels_records_and_refuses_2d_only(tmp_path, capsys):
     src = RecordSet.load(tmp_path / "s" / "annotations.json")
     (tmp_path / "o").mkdir()
     assert main(["ssf", "--records", str(tmp_path / "s" / "annotations.json"), "--out", str(tmp_path / "o" / "l.json")]) == 0
-    assert "(3 with an instance mask)" in capsys.readouterr().out
+    assert "(3 with an instance mask, 0 labelled from 2D)" in capsys.readouterr().out
     out = RecordSet.load(tmp_path / "o" / "l.json")
     assert len(out) == len(src) and all(r.meta["labels"] == "ssf-capsule+mask" for r in out)
     agree = np.mean([(a.visibility == b.visibility).mean() for a, b in zip(out, src)])
@@ -63,9 +63,13 @@ def test_hupor_ssf_relabels_records_and_refuses_2d_only(tmp_path, capsys):
 
     from hupor.ssf import relabel_records
 
-    flat = dataclasses.replace(src[0], has_3d=False, joints_3d=np.zeros_like(src[0].joints_3d))
-    with pytest.raises(HuporError, match="no 3D joints"):
+    flat = dataclasses.replace(src[0], has_3d=False, joints_3d=np.zeros_like(src[0].joints_3d), mask=None)
+    with pytest.raises(HuporError, match="no 3D joints and no instance mask"):
         relabel_records([flat])
+    two_d = [dataclasses.replace(r, has_3d=False, joints_3d=np.zeros_like(r.joints_3d)) for r in src]
+    lab, stats = relabel_records(two_d, src.root)                   # COCO-like: 2D joints + masks
+    assert stats["lifted"] == 3 and all(r.meta["labels"] == "ssf-2d+mask" for r in lab)
+    assert np.mean([(a.visibility == b.visibility).mean() for a, b in zip(lab, src)]) > 0.85
 
 
 def test_an_occluder_in_the_mask_hides_the_joints_it_covers(scenes):

@@ -1,10 +1,12 @@
-"""``hupor ssf``: SSF occlusion labels for records that have 3D people but no (or untrusted) labels.
+"""``hupor ssf``: SSF occlusion labels for records whose labels are missing or untrusted.
 
     hupor ssf --records muco.json --out muco-ssf.json
 
-Every person's capsule body is rebuilt from its 3D joints and all people of an image are labelled
-together (``hupor.ssf``, docs/ssf.md): visibility 2 / 1 / 0 and the cause (person, self,
-truncated; object where the record's instance mask shows an occluder) replace the records' own.
+Records with 3D people: every person's capsule body is rebuilt from its 3D joints and all people of
+an image are labelled together (``hupor.ssf``, docs/ssf.md): visibility 2 / 1 / 0 and the cause
+(person, self, truncated; object where the record's instance mask shows an occluder) replace the
+records' own. Records with 2D joints only (COCO-like) need an instance mask: depth order comes from
+the mask, each body (for self-occlusion) is lifted from its 2D joints.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import argparse
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("ssf", help="SSF occlusion labels from the people's 3D (capsule body)",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--records", required=True, help="canonical records JSON with 3D joints (and optional masks)")
+    p.add_argument("--records", required=True, help="canonical records JSON with 3D joints (and optional masks), "
+                                                    "or 2D joints with instance masks")
     p.add_argument("--body", choices=("capsule",), default="capsule",
                    help="body model (capsule: the renderer's; SMPL is not supported yet)")
     p.add_argument("--out", required=True, help="output records JSON (atomic)")
@@ -42,6 +45,7 @@ def run(args) -> int:
 
         recs = [dataclasses.replace(r, path=moved(r.path), mask=moved(r.mask)) for r in recs]
     out = RecordSet(recs, rs.skeleton, rs.dataset, out_dir).save(args.out)
-    print(f"{stats['images']} images ({stats['masks']} with an instance mask), {stats['joints']} joints labelled, "
+    print(f"{stats['images']} images ({stats['masks']} with an instance mask, {stats['lifted']} labelled from 2D), "
+          f"{stats['joints']} joints labelled, "
           f"{stats['changed']} differ from the input's labels -> {out}")
     return 0

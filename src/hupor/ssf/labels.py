@@ -73,26 +73,38 @@ def read_mask(path) -> np.ndarray:
     return m.astype(np.int64)
 
 
-def relabel_records(records, root=None) -> tuple[list, dict]:
-    """Records with 3D joints → copies whose ``visibility`` and ``cause`` come from
-    :func:`label_people` (``meta.labels`` = ``"ssf-capsule"``, or ``"ssf-capsule+mask"`` when the
-    record's ``mask`` (relative to ``root``) was read), and counts of what changed. Records without
-    3D are refused (the label needs the people's 3D)."""
+def relabel_records(records, root=None, lifter=None) -> tuple[list, dict]:
+    """Records → copies whose ``visibility`` and ``cause`` come from :func:`label_people` (records
+    with 3D: ``meta.labels`` = ``"ssf-capsule"``, or ``"ssf-capsule+mask"`` when the record's
+    ``mask`` (relative to ``root``) was read) or, for records without 3D but with a mask, from
+    :func:`hupor.ssf.labels2d.label_people_2d` (``"ssf-2d+mask"``: the input's visibility is read
+    only for which joints have a 2D label, v > 0), and counts of what changed. A record with neither
+    3D nor a mask is refused."""
     from pathlib import Path
 
-    out, stats = [], {"images": 0, "joints": 0, "changed": 0, "masks": 0}
+    from .labels2d import label_people_2d
+
+    out, stats = [], {"images": 0, "joints": 0, "changed": 0, "masks": 0, "lifted": 0}
     for k, rec in enumerate(records):
-        if not rec.has_3d:
-            raise HuporError(f"record {k} ({rec.path}): no 3D joints; SSF labels need each person's 3D")
+        if not rec.has_3d and not rec.mask:
+            raise HuporError(f"record {k} ({rec.path}): no 3D joints and no instance mask; SSF labels need "
+                             "each person's 3D, or 2D joints with the image's instance mask")
         ids = None
         if rec.mask:
             mp = Path(rec.mask)
             ids = read_mask(mp if mp.is_absolute() or root is None else Path(root) / mp)
             stats["masks"] += 1
-        vis, cause = label_people(rec.joints_3d, rec.intrinsics, rec.width, rec.height, ids=ids)
+        if rec.has_3d:
+            vis, cause = label_people(rec.joints_3d, rec.intrinsics, rec.width, rec.height, ids=ids)
+            tag = "ssf-capsule+mask" if ids is not None else "ssf-capsule"
+        else:
+            pid = np.asarray((rec.meta or {}).get("person_index", range(rec.num_persons))) + 2
+            vis, cause = label_people_2d(rec.joints_2d, rec.visibility > 0, rec.intrinsics, rec.width, rec.height,
+                                         ids, pid, lifter)
+            tag = "ssf-2d+mask"
+            stats["lifted"] += 1
         stats["images"] += 1
         stats["joints"] += int(vis.size)
         stats["changed"] += int((vis != rec.visibility).sum())
-        tag = "ssf-capsule+mask" if ids is not None else "ssf-capsule"
         out.append(dataclasses.replace(rec, visibility=vis, cause=cause, meta={**(rec.meta or {}), "labels": tag}))
     return out, stats

@@ -1,0 +1,79 @@
+"""The Supp. Table 2 analogue: 2D plug-in bundles scored with the CrowdPose protocol on a synthetic
+CrowdPose-format test set (docs/results.md).
+
+    .venv/bin/hupor synth --out runs/cp-test --scenes 200 --seed 9800 --size 256x160 --crowdpose
+    .venv/bin/python benchmarks/plugin_table.py --test runs/cp-test \
+        --bundles base=runs/hh/bundle.pt hg=runs/hh-hg/bundle.pt dsed=runs/hh-dsed/bundle.pt [--multi-scale]
+
+Prints, per bundle and test (single scale; with ``--multi-scale`` also scales 0.5, 1, 2): AP, AP50,
+AP75, AP^E, AP^M, AP^H (faster-coco-eval ``keypoints_crowd``, :func:`hupor.eval.keypoint_ap`), the
+people predicted and the median network ms per image. ``--json FILE`` writes the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+KEYS = ("AP", "AP50", "AP75", "AP_easy", "AP_medium", "AP_hard")
+
+
+def score(bundle: str, test: Path, scales=(1.0,)) -> dict:
+    """AP figures of one bundle on the test folder (``annotations.json`` + ``crowdpose.json``)."""
+    from hupor.eval.keypoint_ap import coco_results, keypoint_ap
+    from hupor.eval.predictions import parse_image
+    from hupor.media import read_image
+    from hupor.predictor import Predictor
+    from hupor.records import RecordSet
+
+    gt = json.loads((test / "crowdpose.json").read_text())
+    recs = RecordSet.load(test / "annotations.json")
+    pr = Predictor(bundle)
+    pr.method.scales = tuple(scales)
+    preds, ms = [], []
+    for rec in recs:
+        img = read_image(recs.image_path(rec))
+        t0 = time.perf_counter()
+        p = pr.predict_arrays([img], paths=[rec.path], K=rec.intrinsics)[0]
+        ms.append(1000 * (time.perf_counter() - t0))
+        preds.append(parse_image(p.to_json(pr.skeleton, pr.model_info), rec.path))
+    stats = keypoint_ap(gt, coco_results(preds, "crowdpose", gt), "crowdpose")
+    return {**{k: stats[k] for k in KEYS}, "people": int(sum(len(p.scores) for p in preds)),
+            "ms": float(np.median(ms)), "scales": list(scales)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--test", required=True, help="a 'hupor synth --crowdpose' folder")
+    ap.add_argument("--bundles", nargs="+", required=True, metavar="NAME=PATH")
+    ap.add_argument("--multi-scale", action="store_true", help="also test at scales 0.5, 1, 2")
+    ap.add_argument("--json", help="write the figures here")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    rows = []
+    tests = [(1.0,)] + ([(0.5, 1.0, 2.0)] if args.multi_scale else [])
+    for scales in tests:
+        for item in args.bundles:
+            name, path = item.split("=", 1)
+            r = score(path, Path(args.test), scales)
+            rows.append({"name": name, "bundle": path, **r})
+    print("| test | model | " + " | ".join(KEYS) + " | people | ms |\n|" + "---|" * (len(KEYS) + 4))
+    for r in rows:
+        test = "single-scale" if r["scales"] == [1.0] else "multi-scale"
+        print(f"| {test} | {r['name']} | " + " | ".join(f"{100 * r[k]:.1f}" for k in KEYS)
+              + f" | {r['people']} | {r['ms']:.0f} |")
+    if args.json:
+        from hupor.fileio import write_json_atomic
+
+        write_json_atomic(args.json, rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

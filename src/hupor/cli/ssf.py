@@ -19,8 +19,10 @@ def register(subparsers) -> argparse.ArgumentParser:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--records", required=True, help="canonical records JSON with 3D joints (and optional masks), "
                                                     "or 2D joints with instance masks")
-    p.add_argument("--body", choices=("capsule",), default="capsule",
-                   help="body model (capsule: the renderer's; SMPL is not supported yet)")
+    p.add_argument("--body", choices=("capsule", "smpl"), default="capsule",
+                   help="body model for records with 3D: capsule (the renderer's, default) or smpl (your own SMPL "
+                        "files, --smpl-dir; needs pip install smplx)")
+    p.add_argument("--smpl-dir", help="with --body smpl: folder with SMPL_NEUTRAL.npz or SMPL_NEUTRAL.pkl")
     p.add_argument("--out", required=True, help="output records JSON (atomic)")
     p.set_defaults(func=run)
     return p
@@ -35,9 +37,18 @@ def run(args) -> int:
     import os
     from pathlib import Path
 
+    from ..errors import HuporError
+
     check_output_file(args.out, "--out")
+    if (args.body == "smpl") != bool(args.smpl_dir):
+        raise HuporError("--body smpl and --smpl-dir DIR go together")
+    body = None
+    if args.body == "smpl":
+        from ..ssf.smpl import SMPLBody
+
+        body = SMPLBody(args.smpl_dir)
     rs = RecordSet.load(args.records)
-    recs, stats = relabel_records(rs.records, rs.root)
+    recs, stats = relabel_records(rs.records, rs.root, body=body)
     out_dir = Path(args.out).resolve().parent
     if rs.root is not None and Path(rs.root).resolve() != out_dir:  # image paths stay valid from the new file
         def moved(p):

@@ -47,17 +47,23 @@ def label_people(joints_3d: np.ndarray, intrinsics: Intrinsics, width: int, heig
     scene = Scene(int(width), int(height), intrinsics, np.eye(3), 0.0, pts, scale, prims, {})
     vis, cause, uv = label_joints(scene, dataclasses.replace(rule, width=int(width), height=int(height)))
     if ids is not None:
-        ids = np.asarray(ids)
-        if ids.shape != (int(height), int(width)):
-            raise HuporError(f"instance mask: shape {ids.shape} differs from the image's {height}x{width}")
-        p, jj = np.nonzero(vis > 0)
-        pix = np.rint(uv[p, jj][:, None, :] + ray_offsets(rule.label_radius_px)[None]).astype(int)
-        x = np.clip(pix[..., 0], 0, int(width) - 1)
-        y = np.clip(pix[..., 1], 0, int(height) - 1)
-        hidden = (ids[y, x] == OCCLUDER_ID).sum(1) * 2 > pix.shape[1]
-        vis[p[hidden], jj[hidden]] = 1
-        cause[p[hidden], jj[hidden]] = CAUSE_CODE["object"]
+        mask_objects(vis, cause, uv, ids, width, height, rule)
     return vis, cause
+
+
+def mask_objects(vis, cause, uv, ids, width: int, height: int, rule: SceneConfig = SceneConfig()) -> None:
+    """In place: joints labelled inside the image (``vis > 0``) whose ray pixels around ``uv`` (N, 15, 2)
+    show the occluder (id 1) of the instance mask ``ids`` at a majority → occluded, cause ``object``."""
+    ids = np.asarray(ids)
+    if ids.shape != (int(height), int(width)):
+        raise HuporError(f"instance mask: shape {ids.shape} differs from the image's {height}x{width}")
+    p, jj = np.nonzero(vis > 0)
+    pix = np.rint(uv[p, jj][:, None, :] + ray_offsets(rule.label_radius_px)[None]).astype(int)
+    x = np.clip(pix[..., 0], 0, int(width) - 1)
+    y = np.clip(pix[..., 1], 0, int(height) - 1)
+    hidden = (ids[y, x] == OCCLUDER_ID).sum(1) * 2 > pix.shape[1]
+    vis[p[hidden], jj[hidden]] = 1
+    cause[p[hidden], jj[hidden]] = CAUSE_CODE["object"]
 
 
 def read_mask(path) -> np.ndarray:
@@ -73,13 +79,14 @@ def read_mask(path) -> np.ndarray:
     return m.astype(np.int64)
 
 
-def relabel_records(records, root=None, lifter=None) -> tuple[list, dict]:
+def relabel_records(records, root=None, lifter=None, body=None) -> tuple[list, dict]:
     """Records → copies whose ``visibility`` and ``cause`` come from :func:`label_people` (records
     with 3D: ``meta.labels`` = ``"ssf-capsule"``, or ``"ssf-capsule+mask"`` when the record's
     ``mask`` (relative to ``root``) was read) or, for records without 3D but with a mask, from
     :func:`hupor.ssf.labels2d.label_people_2d` (``"ssf-2d+mask"``: the input's visibility is read
     only for which joints have a 2D label, v > 0), and counts of what changed. A record with neither
-    3D nor a mask is refused."""
+    3D nor a mask is refused. ``body``: an :class:`hupor.ssf.smpl.SMPLBody` to label records with 3D
+    by fitted SMPL meshes instead of capsules (``"ssf-smpl"``, ``"ssf-smpl+mask"``)."""
     from pathlib import Path
 
     from .labels2d import label_people_2d
@@ -94,7 +101,16 @@ def relabel_records(records, root=None, lifter=None) -> tuple[list, dict]:
             mp = Path(rec.mask)
             ids = read_mask(mp if mp.is_absolute() or root is None else Path(root) / mp)
             stats["masks"] += 1
-        if rec.has_3d:
+        if rec.has_3d and body is not None:
+            from .smpl import label_meshes
+
+            vis, cause = label_meshes(list(body.fit(rec.joints_3d)), body.faces, rec.joints_3d, rec.intrinsics,
+                                      rec.width, rec.height, face_part=body.face_part, near=body.near)
+            if ids is not None:
+                uv = rec.intrinsics.project(rec.joints_3d.reshape(-1, 3)).reshape(-1, 15, 2)
+                mask_objects(vis, cause, uv, ids, rec.width, rec.height)
+            tag = "ssf-smpl+mask" if ids is not None else "ssf-smpl"
+        elif rec.has_3d:
             vis, cause = label_people(rec.joints_3d, rec.intrinsics, rec.width, rec.height, ids=ids)
             tag = "ssf-capsule+mask" if ids is not None else "ssf-capsule"
         else:

@@ -102,3 +102,32 @@ def test_the_reasoner_trains_on_the_frozen_base_network(tmp_path, method, kind):
     b = load_bundle(res.bundle)
     assert b.method == method and b.reasoner is not None and b.reasoner.skeleton.name == "crowdpose14"
     assert all(torch.equal(v, b.detector.state_dict()[k]) for k, v in load_bundle(base.bundle).detector.state_dict().items())
+
+
+@pytest.mark.parametrize("kind", ["dsed", "hg"])
+def test_plugin_reasoner_overfits_one_batch(kind):
+    """The reasoner of both plug-ins (DSED / Hg on the CrowdPose-14 skeleton, z masked) learns one batch."""
+    from hupor.nets import DSED, dsed_loss
+    from hupor.nets.config import ReasonerConfig
+    from hupor.plugins.reason import plugin_skeleton, reasoner_targets
+    from plugin_helpers import overfit_ratio
+
+    torch.manual_seed(0)
+    sk = plugin_skeleton("crowdpose14")
+    cfg = ReasonerConfig(kind=kind, stages=1, blocks=(1, 1, 1, 1), widths=(8, 8, 8, 8), decoder_width=8,
+                         head_bn=False)
+    net = DSED(cfg, sk, 4)
+    xy = np.array([[[60.0, 40.0], [80.0, 40.0], [55, 60], [85, 60], [50, 80], [90, 80], [62, 80], [78, 80],
+                    [62, 110], [78, 110], [62, 140], [78, 140], [70, 15], [70, 30]]])
+    vis = np.full((1, 14), 2)
+    vis[0, [4, 9, 11]] = 1
+    t = reasoner_targets(xy, vis, "crowdpose14", 128, 160)
+    vis_only = reasoner_targets(xy, np.where(vis == 2, 2, 0), "crowdpose14", 128, 160)["all"][0]
+    x = torch.from_numpy(vis_only[None]).float()
+    lab = {k: torch.from_numpy(v[None]).float() for k, v in t.items()}
+
+    def loss(n):
+        out = n(x, lab["teacher"] if kind == "dsed" else None)
+        return dsed_loss(out, lab["all"], lab["occ"], lab["valid"], 1.0, cfg, sk)["total"]
+
+    assert overfit_ratio(net, loss, steps=150, lr=1e-2) < 0.3

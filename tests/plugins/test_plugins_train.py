@@ -131,3 +131,20 @@ def test_plugin_reasoner_overfits_one_batch(kind):
         return dsed_loss(out, lab["all"], lab["occ"], lab["valid"], 1.0, cfg, sk)["total"]
 
     assert overfit_ratio(net, loss, steps=150, lr=1e-2) < 0.3
+
+
+def test_train_plugin_runs_both_stages(tmp_path, capsys):
+    from hupor.cli.main import main
+
+    data = make_records(tmp_path / "d", n_images=4, width=128, height=96)
+    common = TINY["higherhrnet"] + ["input.net_w=128", "input.net_h=96", f"data.train=[{data}]",
+                                    "train.progress_bar=false", "train.detector.steps=2", "train.detector.batch_size=2",
+                                    "train.reasoner.steps=2", "train.reasoner.batch_size=2",
+                                    "model.reasoner.widths=[8,8,8,8]", "model.reasoner.decoder_width=8"]
+    assert main(["train", "plugin", "--method", "higherhrnet", "--reasoner", "hg", "--out", str(tmp_path / "r")]
+                + common) == 0
+    b = load_bundle(tmp_path / "r" / "reasoner-hg" / "bundle.pt")
+    assert b.method == "higherhrnet" and b.reasoner.cfg.kind == "hg"
+    assert main(["train", "plugin", "--method", "pifpaf", "--config", "higherhrnet-cpu", "--out",
+                 str(tmp_path / "x")] + common) == 2
+    assert "model.method" in capsys.readouterr().err

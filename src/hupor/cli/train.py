@@ -7,6 +7,7 @@
     hupor train synth-pairs --config lift-coco --noise coco --scenes 20000 --out lift.npz
     hupor train refiner  --config cpu-tiny data.pairs=[pairs.npz] [data.mix_pairs=[synth.npz]] --bundle B.pt
     hupor train export   --detector D --reasoner R --refiner F --out model.pt
+    hupor train plugin   --method higherhrnet --reasoner dsed --out runs/hh data.train=[R.json]
 """
 
 from __future__ import annotations
@@ -33,6 +34,19 @@ def register(subparsers) -> argparse.ArgumentParser:
         s.add_argument("--init", help="start the network from these weights (STAGE.pt, .ckpt or bundle); "
                        "a new run, unlike --resume")
         s.set_defaults(func=_run_stage, stage=stage)
+    s = sub.add_parser("plugin", help="a 2D plug-in (HigherHRNet, PifPaf): base network, then its reasoner",
+                       description="Train a 2D bottom-up plug-in as the paper does (supplement §1.2-1.3): the base "
+                                   "network with visible-only supervision (OUT/base), then, unless --reasoner none, the "
+                                   "reasoner on the frozen base network's outputs (OUT/reasoner-KIND). Both are the "
+                                   "shared detector / reasoner stages of the config METHOD-cpu (or --config).")
+    s.add_argument("--method", choices=("higherhrnet", "pifpaf"), required=True)
+    s.add_argument("--reasoner", choices=("dsed", "hg", "none"), default="dsed")
+    s.add_argument("--config", help="experiment config (default: METHOD-cpu)")
+    s.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. data.train=[R.json]")
+    s.add_argument("--out", required=True, help="run folder: OUT/base and OUT/reasoner-KIND")
+    s.add_argument("--base", help="a trained base bundle: skip the base stage")
+    s.add_argument("--resume", action="store_true", help="continue killed stages from their checkpoints")
+    s.set_defaults(func=_run_plugin)
     s = sub.add_parser("pairs", help="RefineNet training pairs from a trained detector+reasoner")
     s.add_argument("--config", default="cpu-tiny")
     s.add_argument("overrides", nargs="*", metavar="key=value")
@@ -159,6 +173,38 @@ def _run_synth_pairs(args) -> int:
     write_json_atomic(str(args.out) + ".noise.json", noise.to_dict())
     print(f"{len(pairs.features)} synthetic pairs from {args.scenes} scenes (unrefined MPJPE "
           f"{pairs.stats.get('mpjpe_cm_unrefined', float('nan')):.1f} cm) -> {args.out}")
+    return 0
+
+
+def _run_plugin(args) -> int:
+    from pathlib import Path
+
+    from ..errors import HuporError
+    from ..train.config import load_experiment
+    from ..train.run import run_stage
+
+    cfg = load_experiment(args.config or f"{args.method}-cpu", args.overrides)
+    if cfg.model.method != args.method:
+        raise HuporError(f"--method {args.method}: the config's model.method is {cfg.model.method!r}")
+    out = Path(args.out)
+    base = args.base
+    if base is None:
+        done = out / "base" / "bundle.pt"
+        if args.resume and done.is_file():
+            base = str(done)
+        else:
+            res = run_stage("detector", cfg, out / "base", resume=args.resume and (out / "base").is_dir())
+            base = str(res.bundle)
+            print(f"base network: {res.global_step} steps; bundle {base}")
+    if args.reasoner == "none":
+        return 0
+    import dataclasses
+
+    rcfg = dataclasses.replace(cfg, model=dataclasses.replace(
+        cfg.model, reasoner=dataclasses.replace(cfg.model.reasoner, kind=args.reasoner)))
+    rdir = out / f"reasoner-{args.reasoner}"
+    res = run_stage("reasoner", rcfg, rdir, resume=args.resume and rdir.is_dir(), base_bundle=base)
+    print(f"reasoner ({args.reasoner}): {res.global_step} steps; bundle {res.bundle}")
     return 0
 
 

@@ -68,7 +68,21 @@ def plugin_summary(model, inp) -> str:
 
 
 def plugin_table(model) -> list[tuple[str, int]]:
-    """(label, parameter count) rows of a 2D plug-in config (``model.method`` higherhrnet / pifpaf)."""
+    """(label, parameter count) rows of a 2D plug-in config (``model.method`` higherhrnet / pifpaf),
+    the reasoner inserted between its base network and decoder last."""
+    import torch
+
+    from ..nets.blocks import count_parameters
+    from ..nets.bundle import build_net
+
+    with torch.device("meta"):
+        rea = build_net("reasoner", model)
+    r = model.reasoner
+    return _plugin_base_rows(model) + [(f"reasoner ({r.kind}, {r.stages} stage(s), {rea.skeleton.name} maps at "
+                                        "stride 4; not in the total)", count_parameters(rea))]
+
+
+def _plugin_base_rows(model) -> list[tuple[str, int]]:
     import torch
 
     from ..nets.blocks import count_parameters

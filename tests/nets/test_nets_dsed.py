@@ -182,3 +182,29 @@ def test_tiny_dsed_overfits_one_batch():
         opt.step()
         losses.append(terms["total"].item())
     assert min(losses[-5:]) < losses[0] / 10, (losses[0], losses[-5:])
+
+
+@pytest.mark.parametrize("stride", [4, 2])
+def test_image_input_reads_the_image(stride):
+    """model.reasoner.image_input (supplement Table 6): image features join the maps; the image changes
+    the output; a missing or mis-sized image is a clear error."""
+    from dataclasses import replace
+
+    cfg = replace(TINY, image_input=True, image_width=4)
+    dsed = DSED(cfg, stride=stride).eval()
+    h, w = 16, 32
+    x, t = _maps(2, h, w, 0), _maps(2, h, w, 1)
+    img = torch.randn(2, 3, h * stride, w * stride)
+    with torch.no_grad():
+        a = dsed.infer(x, image=img)
+        b = dsed.infer(x, image=img.flip(-1))
+        out = dsed(x, teacher57=t, image=img)
+    assert a.shape == (2, 57, h, w) and not torch.allclose(a, b)
+    assert len(out.distill[0]) == 4
+    with pytest.raises(HuporError, match="image_input"):
+        dsed.infer(x)
+    with pytest.raises(HuporError, match="do not match"):
+        dsed.infer(x, image=img[..., :-32])
+    plain = DSED(TINY, stride=stride).eval()
+    with torch.no_grad():
+        assert torch.equal(plain.infer(x, image=img), plain.infer(x))          # read only with image_input

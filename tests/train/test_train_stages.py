@@ -140,3 +140,17 @@ def test_channels_last_training_matches_the_default_layout(tmp_path, tiny, tiny_
               callbacks=[Layout()])
     assert seen == [False] * 3 + [True] * 3
     np.testing.assert_allclose(train_losses(tmp_path / "b"), train_losses(tmp_path / "a"), rtol=1e-3)
+
+
+def test_image_input_reasoner_trains_on_rendered_records(tmp_path, tiny, tiny_records):
+    cfg = load_experiment("cpu-tiny", tiny + [
+        f"data.train=[{tiny_records}]", f"data.val=[{tiny_records}]", "data.reasoner_source=records",
+        "model.reasoner.image_input=true", "model.reasoner.image_width=4",
+        "train.reasoner.steps=4", "train.reasoner.batch_size=2", "train.checkpoint_every=4"])
+    data = build_data("reasoner", cfg)
+    assert data.groups[0][(0, 1)]["image"].shape == (3, cfg.input.net_h, cfg.input.net_w)
+    res = run_stage("reasoner", cfg, tmp_path / "rea")
+    assert res.global_step == 4 and np.isfinite(res.metrics["val/loss"])
+    synth = load_experiment("cpu-tiny", tiny + ["model.reasoner.image_input=true"])
+    with pytest.raises(HuporError, match="rendered records"):
+        build_data("reasoner", synth)

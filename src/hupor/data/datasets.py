@@ -97,12 +97,17 @@ class ReasonerDataset(Dataset):
 
     Item: ``input`` (J+3P, h, w) "vis" maps at a random level among ``input_levels``; ``all`` and ``occ`` (L, J+3P, h, w)
     at all levels; ``teacher`` (J+3P, h, w) = ``teacher_subset`` at ``teacher_level``; ``valid``
-    (J+3P,); ``level`` (int). Raw codec scale.
+    (J+3P,); ``level`` (int). Raw codec scale. ``with_image`` (a reasoner with ``image_input``,
+    records with images): also ``image`` uint8 (3, net_h, net_w) BGR under the same transform.
     """
 
     def __init__(self, source: Sequence[ImageRecord], codec, skeleton: Skeleton = MPI15,
                  augment: AugmentConfig | None = None, teacher_subset: str = "all", teacher_level: int = 3,
-                 levels: Sequence[int] = (0, 1, 2, 3, 4), input_levels: Sequence[int] | None = None):
+                 levels: Sequence[int] = (0, 1, 2, 3, 4), input_levels: Sequence[int] | None = None,
+                 with_image: bool = False):
+        if with_image and not isinstance(source, RecordSet):
+            raise HuporError("reasoner samples with images need records with images (a RecordSet)")
+        self.images = DetectorDataset(source, codec) if with_image else None
         if teacher_subset not in ("all", "occ"):
             raise HuporError(f"teacher_subset must be 'all' or 'occ', got {teacher_subset!r}")
         self.source, self.codec, self.skeleton, self.augment = source, codec, skeleton, augment
@@ -125,12 +130,16 @@ class ReasonerDataset(Dataset):
         inp = _encode(self.codec, rec, j2, j3, vis, t.scale, (level,), ("vis",))
         lab = _encode(self.codec, rec, j2, j3, vis, t.scale, self.levels, ("all", "occ"))
         teacher = lab.maps[self.teacher_subset][self.levels.index(self.teacher_level)]
-        return {"input": torch.from_numpy(inp.maps["vis"][0]),
+        item = {"input": torch.from_numpy(inp.maps["vis"][0]),
                 "all": torch.from_numpy(lab.maps["all"]),
                 "occ": torch.from_numpy(lab.maps["occ"]),
                 "teacher": torch.from_numpy(np.ascontiguousarray(teacher)),
                 "valid": torch.from_numpy(lab.valid.astype(np.float32)),
                 "level": level}
+        if self.images is not None:   # image_input: the same transform applied to the image
+            image = t.image(self.images.load_image(rec))
+            item["image"] = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+        return item
 
 
 class DetectedReasonerDataset(DetectorDataset):

@@ -80,7 +80,9 @@ class ReasonerConfig:
     ``lambda_*_all`` the residual-added output against all-joint maps; PAF-z MSEs get ``× z_scale``.
     ``head_bn`` as in :class:`DetectorConfig`. ``teacher_input``: which ground-truth subset the
     teacher reads (``"all"`` as in the code, or ``"occ"`` as suggested by the supplement's Fig. 4);
-    ``teacher_level``: its label level (3 in the code).
+    ``teacher_level``: its label level (3 in the code). ``image_input``: the reasoner also reads the
+    image (supplement Table 6): a two-conv stem (``image_width`` channels at the maps' resolution)
+    whose features are concatenated with the maps at every encoder's input.
     """
 
     kind: Literal["dsed", "hg"] = "dsed"
@@ -101,9 +103,12 @@ class ReasonerConfig:
     teacher_input: Literal["all", "occ"] = "all"
     teacher_level: int = 3
     ohkm_topk: tuple[int, int, int] = (8, 16, 8)
+    image_input: bool = False
+    image_width: int = 16
 
     def __post_init__(self):
         w = "model.reasoner"
+        _positive(w, "image_width", self.image_width)
         if self.kind not in ("dsed", "hg"):
             raise HuporError(f"{w}.kind: must be 'dsed' or 'hg', got {self.kind!r}")
         if self.teacher_input not in ("all", "occ"):

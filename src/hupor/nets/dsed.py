@@ -63,14 +63,16 @@ class DSED(nn.Module):
         first = 2 if stride == 2 else 1
         c57 = skeleton.num_map_channels
         heads = (skeleton.num_2d_channels, skeleton.num_limbs)
+        self.image_stem = image_stem(cfg.image_width, stride) if cfg.image_input else None
+        cin = c57 + (cfg.image_width if cfg.image_input else 0)
         self.students = nn.ModuleList()
         self.teachers = nn.ModuleList() if cfg.kind == "dsed" else None
         self.decoders = nn.ModuleList()
         for s in range(cfg.stages):
-            enc = Encoder(c57, cfg.blocks, cfg.widths, first)
+            enc = Encoder(cin, cfg.blocks, cfg.widths, first)
             self.students.append(enc)
             if self.teachers is not None:
-                self.teachers.append(Encoder(c57, cfg.blocks, cfg.widths, first))
+                self.teachers.append(Encoder(cin, cfg.blocks, cfg.widths, first))
             self.decoders.append(Decoder(enc.out_channels, cfg.decoder_width, heads,
                                          skips=s < cfg.stages - 1, cross_channels=c57,
                                          output_bn=cfg.head_bn, fine_channels=c57 if stride == 2 else 0,
@@ -89,15 +91,29 @@ class DSED(nn.Module):
         if x.shape[-2] % m or x.shape[-1] % m:
             raise HuporError(f"DSED {name}: map size must be a multiple of {m}, got {tuple(x.shape[-2:])}")
 
+    def _with_image(self, image: torch.Tensor | None, like: torch.Tensor):
+        """The encoders' input builder: maps ⊕ image features (``image_input``), else the maps."""
+        if self.image_stem is None:
+            return lambda m: m
+        if image is None or image.dim() != 4 or image.shape[1] != 3:
+            raise HuporError("DSED: model.reasoner.image_input needs the normalised image (B, 3, H, W), got "
+                             f"{None if image is None else tuple(image.shape)}")
+        f = self.image_stem(image)
+        if f.shape[-2:] != like.shape[-2:] or f.shape[0] != like.shape[0]:
+            raise HuporError(f"DSED: image features {tuple(f.shape)} do not match the maps {tuple(like.shape)} "
+                             f"(the image must be the network input, {self.stride}x the maps)")
+        return lambda m: torch.cat([m, f], 1)
+
     def forward(self, x57: torch.Tensor, teacher57: torch.Tensor | None = None,
-                use_teacher: bool | None = None) -> ReasonerOutput:
+                use_teacher: bool | None = None, image: torch.Tensor | None = None) -> ReasonerOutput:
         """Training/evaluation pass.
 
         ``x57``: visible maps (detector output or visible-joint renderings), raw scale.
         ``teacher57``: ground-truth maps for the teacher (same shape); when given (and the kind is
         "dsed") the teacher runs and the distillation pairs are returned. ``use_teacher``: which encoder
         feeds the decoder; default ``self.training`` for "dsed" (always False for "hg"). Feeding the
-        teacher requires ``teacher57``.
+        teacher requires ``teacher57``. ``image``: the normalised network input (B, 3, H, W), read only
+        with ``image_input``.
         """
         self._check("input", x57)
         if use_teacher is None:
@@ -112,13 +128,14 @@ class DSED(nn.Module):
             if teacher57.shape != x57.shape:
                 raise HuporError(f"DSED: teacher input {tuple(teacher57.shape)} != input {tuple(x57.shape)}")
         res2d, resz = maps57_to_det(x57.detach(), self.skeleton)
+        cat = self._with_image(image, x57)
         units: list[list[ReasonUnit]] = []
         distill: list[list[tuple[torch.Tensor, torch.Tensor]]] = []
         skips = None
         xs = x57
         for s, (student, dec) in enumerate(zip(self.students, self.decoders)):
-            fs = student(xs, skips)
-            ft = self.teachers[s](teacher57, skips) if run_teacher else None
+            fs = student(cat(xs), skips)
+            ft = self.teachers[s](cat(teacher57), skips) if run_teacher else None
             heads, skips, nxt = dec(ft if use_teacher else fs, xs if self.stride == 2 else None)
             xs = nxt
             units.append([ReasonUnit(m2 + res2d, mz + resz, m2, mz) for m2, mz in heads])
@@ -132,7 +149,16 @@ class DSED(nn.Module):
         maps2d = torch.stack([u.maps2d for u in last[-fused_units(self.stride):]]).mean(0)
         return det_to_maps57(maps2d, last[-1].z)
 
-    def infer(self, x57: torch.Tensor) -> torch.Tensor:
-        """Student path only: visible maps57 (B, J+3P, h, w) → all-joint maps57, raw codec scale.
-        Runs in the module's current BN mode; wrap in ``torch.inference_mode()`` after ``eval()``."""
-        return self.fuse(self.forward(x57, use_teacher=False))
+    def infer(self, x57: torch.Tensor, image: torch.Tensor | None = None) -> torch.Tensor:
+        """Student path only: visible maps57 (B, J+3P, h, w) → all-joint maps57, raw codec scale
+        (``image``: the normalised network input, read only with ``image_input``). Runs in the module's
+        current BN mode; wrap in ``torch.inference_mode()`` after ``eval()``."""
+        return self.fuse(self.forward(x57, use_teacher=False, image=image))
+
+
+def image_stem(width: int, stride: int) -> nn.Sequential:
+    """Image → features at 1/``stride`` (``stride`` 2 or 4): 3×3 stride-2 conv, then a 3×3 conv of
+    stride ``stride // 2``, BN and ReLU after each."""
+    from .blocks import ConvBNReLU
+
+    return nn.Sequential(ConvBNReLU(3, width, 3, 2), ConvBNReLU(width, width, 3, stride // 2))

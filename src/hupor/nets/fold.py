@@ -56,5 +56,5 @@ class InferenceChain(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         maps2d, z, root = self.detector.infer(x)
         det57 = det_to_maps57(maps2d, z)
-        all57 = self.reasoner.infer(det57) if self.reasoner is not None else det57
+        all57 = self.reasoner.infer(det57, image=x) if self.reasoner is not None else det57
         return det57, all57, root

@@ -208,7 +208,10 @@ def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
     if stage != "reasoner":
         raise HuporError(f"unknown training stage {stage!r}")
     rc = cfg.model.reasoner
-    kw = dict(teacher_subset=rc.teacher_input, teacher_level=rc.teacher_level)
+    kw = dict(teacher_subset=rc.teacher_input, teacher_level=rc.teacher_level, with_image=rc.image_input)
+    if rc.image_input and d.reasoner_source != "records":
+        raise HuporError("model.reasoner.image_input: train on rendered records (data.reasoner_source=records "
+                         f"and data.train), not on {d.reasoner_source!r}")
     if d.reasoner_source == "synth":
         scenes = synthetic_scenes(cfg, d.synth.length, d.synth.seed)
         groups = [ReasonerDataset(scenes, codec, skeleton, d.augment, **kw)]
@@ -218,6 +221,7 @@ def build_data(stage: str, cfg: ExperimentConfig) -> StageData:
     elif d.reasoner_source == "detector":
         if not d.train:
             raise HuporError("reasoner_source 'detector' needs data.train (records with images)")
+        kw.pop("with_image")
         groups = [DetectedReasonerDataset(load_records(d.train), codec, d.augment, **kw)]
         fractions = None
         val = DetectedReasonerDataset(load_records(d.val), codec, None, **kw) if d.val else None

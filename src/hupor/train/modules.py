@@ -142,6 +142,17 @@ class ReasonerModule(_StageModule):
         super().__init__(cfg)
         self.reasoner = DSED(cfg.model.reasoner, self.skeleton, cfg.codec.stride)
         self.frozen_detector: Detector | None = None
+        self.register_buffer("mean", torch.tensor(MEAN_BGR).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(STD_BGR).view(1, 3, 1, 1), persistent=False)
+
+    def _image(self, batch) -> torch.Tensor | None:
+        """The normalised image for an ``image_input`` reasoner (batches then carry ``image``)."""
+        if not self.cfg.model.reasoner.image_input:
+            return None
+        if "image" not in batch:
+            raise HuporError("model.reasoner.image_input: the reasoner's training data needs images "
+                             "(data.reasoner_source=records with rendered records in data.train)")
+        return self.layout((batch["image"].float() / 255.0 - self.mean) / self.std)
 
     def attach_detector(self, detector: Detector) -> None:
         """Train on this frozen detector's outputs (``data.reasoner_source: detector``): batches then
@@ -152,8 +163,6 @@ class ReasonerModule(_StageModule):
             raise HuporError(f"the frozen detector has output stride {detector.stride}, the reasoner "
                              f"{self.reasoner.stride}")
         self.frozen_detector = detector.eval().requires_grad_(False)
-        self.register_buffer("mean", torch.tensor(MEAN_BGR).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(STD_BGR).view(1, 3, 1, 1), persistent=False)
 
     def _input(self, batch) -> torch.Tensor:
         if "input" in batch:
@@ -173,7 +182,7 @@ class ReasonerModule(_StageModule):
     def training_step(self, batch, batch_idx):
         teacher = self.layout(batch["teacher"]) if self.reasoner.has_teacher else None
         x = self._input(batch)
-        out = self.reasoner(x, teacher)
+        out = self.reasoner(x, teacher, image=self._image(batch))
         omega = self.omega()
         terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], omega, self.cfg.model.reasoner,
                           self.skeleton)
@@ -185,7 +194,8 @@ class ReasonerModule(_StageModule):
         """Student-path losses (ω = 0) plus the occluded-joint heatmap error of the model and of the
         "copy the input" baseline against the finest "all" level (see :func:`occluded_heatmap_error`)."""
         x = self._input(batch)
-        out = self.reasoner(x, None, use_teacher=False)
+        image = self._image(batch)
+        out = self.reasoner(x, None, use_teacher=False, image=image)
         terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], 0.0, self.cfg.model.reasoner,
                           self.skeleton)
         fused = self.reasoner.fuse(out)
@@ -197,7 +207,7 @@ class ReasonerModule(_StageModule):
         if self.reasoner.has_teacher and "teacher" in batch:
             # DSED diagnostics: the teacher-fed decode (the path the decoder trains on) and the
             # feature-matching error of every encoder block (mean over stages)
-            t_out = self.reasoner(x, self.layout(batch["teacher"]), use_teacher=True)
+            t_out = self.reasoner(x, self.layout(batch["teacher"]), use_teacher=True, image=image)
             terms["occ_hm_err_teacher"] = occluded_heatmap_error(self.reasoner.fuse(t_out), x, all_, occ, j)[0]
             for blk in range(len(t_out.distill[0])):
                 terms[f"feat_mse_b{blk + 1}"] = torch.stack(

@@ -4,16 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from hupor.data.synth import SceneConfig, SkeletonScenes, load_motion_library
-from hupor.eval.crowdpose_gt import records_to_crowdpose
-from hupor.eval.keypoint_ap import keypoint_ap
 from hupor.plugins.ae import ae_loss, decode_higher, higher_targets
-from hupor.skeleton import CROWDPOSE14, from_mpi15
+from plugin_helpers import light_overlap_round_trip
 
-
-def _crowdpose(rec):
-    kp = from_mpi15(np.concatenate([rec.joints_2d, rec.visibility[..., None].astype(float)], -1), CROWDPOSE14)
-    return np.nan_to_num(kp[..., :2]), np.nan_to_num(kp[..., 2]).astype(int)
 
 
 def _gt_tags(joints, n_ch, h, w, spacing=2.0, radius=2):
@@ -58,18 +51,9 @@ def test_decoding_ground_truth_maps_scores_ap_near_one():
     """Round trip: the ground truth encoded (heatmaps at 1/4 and 1/2, one tag value per person) and
     decoded. Light overlap (CrowdPose's easy images) must give AP >= 0.95; where people overlap,
     merged Gaussians and shared tag pixels lose joints (the ceiling of the maps, docs/networks.md)."""
-    scenes = list(SkeletonScenes(SceneConfig(width=256, height=160, min_people=1, max_people=4, overlap_fraction=0.0,
-                                             occluder_prob=0.0, depth_range_mm=(2500.0, 6000.0),
-                                             border_margin=0.0),
-                                 seed=9700, length=40, motion=load_motion_library()))
-    gt = records_to_crowdpose(scenes)
-    dets = []
-    for img_id, rec in enumerate(scenes, start=1):
-        xy, vis = _crowdpose(rec)
+    def decode(xy, vis, rec):
         t = higher_targets(xy, vis, rec.width, rec.height)
-        tags = _gt_tags(t.joints, 14, rec.height // 4, rec.width // 4)
-        kp, score = decode_higher(t.heat_lo, tags, t.heat_hi)
-        for k, s in zip(kp, score):
-            dets.append({"image_id": img_id, "category_id": 1, "keypoints": k.reshape(-1).tolist(), "score": float(s)})
-    stats = keypoint_ap(gt, dets, "crowdpose")
+        return decode_higher(t.heat_lo, _gt_tags(t.joints, 14, rec.height // 4, rec.width // 4), t.heat_hi)
+
+    stats = light_overlap_round_trip(decode)
     assert stats["AP_easy"] >= 0.95 and stats["AP"] >= 0.9

@@ -15,7 +15,6 @@ LIM = LIMBS["crowdpose14"]
 SIG = CROWDPOSE14.sigmas
 
 
-
 def _person(x0=100.0, y0=40.0):
     """One CrowdPose-14 person (network px), every joint visible."""
     xy = np.array([[x0 - 10, y0 + 10], [x0 + 10, y0 + 10], [x0 - 14, y0 + 25], [x0 + 14, y0 + 25],

@@ -94,3 +94,30 @@ def test_synthetic_pairs_from_skeleton_scenes():
     assert noisy.stats["mpjpe_cm_unrefined"] > 3.0
     again = synthetic_pairs(DetectionNoise(), scenes, 256, 160, ROOT, seed=0)
     np.testing.assert_array_equal(noisy.features, again.features)
+
+
+def test_left_right_collapse_is_simulated_and_recovered(rng):
+    """lr_collapse: a reported left/right pair decoded at one spot; calibrate measures the rate."""
+    from hupor.lift.noise import lr_pairs
+
+    n = 4000
+    uv, xyz = people(rng, n)
+    vis = np.full((n, J), 2)
+    truth = exact_noise(sigma_px=[0.5] * J, lr_collapse=0.4)
+    feats, target, det = simulate(truth, uv, xyz, vis, F_NET, C_NET, ROOT, rng, flip=MPI15.flip)
+    a, b = lr_pairs(MPI15.flip)
+    assert list(zip(a, b)) == [(3, 9), (4, 10), (5, 11), (6, 12), (7, 13), (8, 14)]
+    pos = feats[..., :2].astype(float)
+    pos[:, np.arange(J) != ROOT] += pos[:, ROOT:ROOT + 1]
+    same = np.linalg.norm(pos[:, a] - pos[:, b], axis=-1) < 1e-3
+    assert same.mean() == pytest.approx(0.4, abs=0.03)
+    at_a = np.linalg.norm(pos[:, a] - uv[:, a], axis=-1) < 3
+    assert at_a[same].mean() == pytest.approx(0.5, abs=0.05)           # either joint's position
+    fit = calibrate(feats, target, uv, vis, xyz[:, ROOT] / 10.0, ROOT, flip=MPI15.flip)
+    assert fit.lr_collapse == pytest.approx(0.4, abs=0.03)
+    plain, _, _ = simulate(truth, uv, xyz, vis, F_NET, C_NET, ROOT, np.random.default_rng(1))   # no flip: none
+    p2 = plain[..., :2].astype(float)
+    p2[:, np.arange(J) != ROOT] += p2[:, ROOT:ROOT + 1]
+    assert (np.linalg.norm(p2[:, a] - p2[:, b], axis=-1) < 1e-3).mean() < 0.01
+    with pytest.raises(HuporError, match="lr_collapse"):
+        DetectionNoise(lr_collapse=1.5)

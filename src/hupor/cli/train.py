@@ -162,7 +162,7 @@ def _run_synth_pairs(args) -> int:
                 raise HuporError(f"--calibrate {args.calibrate}: no {missing[0]!r} array (pairs written before "
                                  "hupor.lift; make them again with 'hupor train pairs')")
             noise = calibrate(z["features"], z["target"], z["gt_net"], z["visibility"], z["gt_root_cm"],
-                              skeleton.root)
+                              skeleton.root, flip=skeleton.flip)
     noise.flat_z = noise.flat_z or bool(args.flat_z)
     scene_cfg = from_dict(SceneConfig, dict(cfg.data.synth.options), "data.synth.options")
     scenes = SkeletonScenes(scene_cfg, seed=args.seed, length=args.scenes)

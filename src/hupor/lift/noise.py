@@ -10,6 +10,9 @@ for it, with every parameter measured on real pairs (:func:`calibrate`):
 * 2D error (network-input px): Gaussian ``sigma_px[j] + sigma_scale[j] · height`` per axis (height:
   the person's 2D extent in y; the scale term models detectors whose error grows with the person),
   plus an outlier with probability ``outlier_rate`` and spread ``outlier_px``;
+* left/right collapse: with probability ``lr_collapse`` a reported left/right pair (``flip``) is
+  decoded at one spot, one of the two joints' noisy positions (a detector that cannot tell the sides
+  apart puts both wrists on one wrist; docs/training.md);
 * relative depth (cm): ``relz_gain · true + N(0, sigma_z_cm[j])`` along the chain;
 * root depth: ``Z · exp(N(0, root_log_sigma))``.
 
@@ -46,6 +49,7 @@ class DetectionNoise:
     root_log_sigma: float = 0.08
     flat_z: bool = False
     occluded_sigma_gain: float = 1.0
+    lr_collapse: float = 0.0
 
     def __post_init__(self):
         lists = {k: np.asarray(getattr(self, k), float) for k in ("p_visible", "p_occluded", "sigma_px", "sigma_scale",
@@ -61,6 +65,8 @@ class DetectionNoise:
                 raise HuporError(f"DetectionNoise.{k}: must be non-negative")
         if not 0 <= self.outlier_rate <= 1 or self.outlier_px < 0 or self.root_log_sigma < 0:
             raise HuporError("DetectionNoise: outlier_rate in [0, 1], outlier_px and root_log_sigma >= 0")
+        if not 0 <= self.lr_collapse <= 1:
+            raise HuporError("DetectionNoise.lr_collapse: a probability in [0, 1]")
         if self.occluded_sigma_gain <= 0:
             raise HuporError("DetectionNoise.occluded_sigma_gain: must be positive")
 
@@ -73,10 +79,11 @@ class DetectionNoise:
 
 
 def noisy_2d(noise: DetectionNoise, joints_2d: np.ndarray, visibility: np.ndarray, rng: np.random.Generator,
-             root: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+             root: int | None = None, flip=None) -> tuple[np.ndarray, np.ndarray]:
     """The 2D part of the noise: ``(joints_2d + error (N, J, 2), reported (N, J) bool)`` for
     ground-truth ``joints_2d`` (px) and ``visibility`` (N, J) in {0, 1, 2}. ``root``: that joint is
-    always reported and never an outlier (the decoder starts people from it)."""
+    always reported and never an outlier (the decoder starts people from it). ``flip``: the
+    skeleton's left/right table, for ``lr_collapse`` (no collapse without it)."""
     uv = np.asarray(joints_2d, np.float64)
     vis = np.asarray(visibility)
     n, j = vis.shape
@@ -92,12 +99,26 @@ def noisy_2d(noise: DetectionNoise, joints_2d: np.ndarray, visibility: np.ndarra
     if root is not None:
         out[:, root] = False
     out_uv += out[..., None] * rng.normal(size=(n, j, 2)) * noise.outlier_px
+    if flip is not None and noise.lr_collapse > 0:
+        a, b = lr_pairs(flip)
+        hit = reported[:, a] & reported[:, b] & (rng.random((n, len(a))) < noise.lr_collapse)
+        keep = np.where(rng.random((n, len(a))) < 0.5, a[None], b[None])      # whose position both get
+        spot = out_uv[np.arange(n)[:, None], keep]                              # (N, P, 2)
+        out_uv[:, a] = np.where(hit[..., None], spot, out_uv[:, a])
+        out_uv[:, b] = np.where(hit[..., None], spot, out_uv[:, b])
     return out_uv, reported
+
+
+def lr_pairs(flip) -> tuple[np.ndarray, np.ndarray]:
+    """The (left, right) joint index pairs of a flip table (joints that map to themselves left out)."""
+    f = np.asarray(flip)
+    a = np.flatnonzero(f > np.arange(len(f)))
+    return a, f[a]
 
 
 def simulate(noise: DetectionNoise, joints_net: np.ndarray, joints_3d_mm: np.ndarray, visibility: np.ndarray,
              f_net: tuple[float, float], c_net: tuple[float, float], root: int, rng: np.random.Generator,
-             hint_channel: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             hint_channel: bool = False, flip=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Noisy pipeline output for N ground-truth people.
 
     ``joints_net`` (N, J, 2) network-input px; ``joints_3d_mm`` (N, J, 3) camera frame; ``visibility``
@@ -105,7 +126,7 @@ def simulate(noise: DetectionNoise, joints_net: np.ndarray, joints_3d_mm: np.nda
     px (fx·s, fy·s; cx·s + pad_x, cy·s + pad_y). Returns ``features`` (N, J, 5) float32 (RefineNet
     input; (N, J, 6) with ``hint_channel``: reported *occluded* joints are marked as low-score hints,
     as a 2D detector scores the joints it cannot see), ``target`` (N, J, 3) float32 root-relative cm,
-    ``detected`` (N, J) bool.
+    ``detected`` (N, J) bool. ``flip``: the skeleton's left/right table (``lr_collapse``).
     """
     uv = np.asarray(joints_net, np.float64)
     xyz = np.asarray(joints_3d_mm, np.float64)
@@ -113,7 +134,7 @@ def simulate(noise: DetectionNoise, joints_net: np.ndarray, joints_3d_mm: np.nda
     n, j = vis.shape
     if j != noise.num_joints:
         raise HuporError(f"simulate: {j} joints, the noise model has {noise.num_joints}")
-    uv_noisy, det = noisy_2d(noise, uv, vis, rng, root)
+    uv_noisy, det = noisy_2d(noise, uv, vis, rng, root, flip)
     z_root = xyz[:, root, 2] * np.exp(rng.normal(size=n) * noise.root_log_sigma)
     if noise.flat_z:
         relz = np.zeros((n, j))
@@ -136,14 +157,17 @@ def _robust_sigma(x: np.ndarray) -> float:
 
 
 def calibrate(features: np.ndarray, target: np.ndarray, gt_net: np.ndarray, visibility: np.ndarray,
-              gt_root_cm: np.ndarray, root: int, min_count: int = 20) -> DetectionNoise:
+              gt_root_cm: np.ndarray, root: int, min_count: int = 20, flip=None,
+              collapse_px: float = 2.0) -> DetectionNoise:
     """Fit :class:`DetectionNoise` to real pairs (``hupor train pairs`` files with ``gt_net``,
     ``visibility`` and ``gt_root_cm``, i.e. written by this version).
 
     Detection rates per joint and visibility; the 2D error per joint (robust σ over both axes of the
     detected joints, errors over ``4σ`` counted as outliers, their RMS as ``outlier_px``); the
     relative-depth gain by least squares and the per-joint residual σ; the root depth's log ratio σ.
-    Joints with fewer than ``min_count`` samples take the median over joints.
+    Joints with fewer than ``min_count`` samples take the median over joints. With ``flip``: the
+    left/right collapse rate, the share of both-detected left/right pairs whose true positions are
+    more than ``2·collapse_px`` apart but are decoded within ``collapse_px`` of each other.
     """
     f = np.asarray(features, np.float64)
     t = np.asarray(target, np.float64)
@@ -184,9 +208,16 @@ def calibrate(features: np.ndarray, target: np.ndarray, gt_net: np.ndarray, visi
     sz = np.where(np.isnan(sz), np.nanmedian(sz[np.arange(j) != root]), sz)
     ratio = f[:, root, 4] / np.maximum(np.asarray(gt_root_cm, np.float64)[:, 2], 1e-6)
     root_sigma = _robust_sigma(np.log(np.clip(ratio, 1e-3, None)) - np.median(np.log(np.clip(ratio, 1e-3, None))))
+    collapse = 0.0
+    if flip is not None:
+        a, b = lr_pairs(flip)
+        apart = np.linalg.norm(gt_net[:, a] - gt_net[:, b], axis=-1) > 2 * collapse_px
+        both = det[:, a] & det[:, b] & apart
+        same = np.linalg.norm(uv[:, a] - uv[:, b], axis=-1) < collapse_px
+        collapse = float((both & same).sum() / max(both.sum(), 1))
     return DetectionNoise(p_visible=pv.tolist(), p_occluded=po.tolist(), sigma_px=sig.tolist(),
                           outlier_rate=is_out_rate, outlier_px=out_px, relz_gain=gain, sigma_z_cm=sz.tolist(),
-                          root_log_sigma=root_sigma)
+                          root_log_sigma=root_sigma, lr_collapse=collapse)
 
 
 BUNDLED = {"coco": "coco_noise.json"}

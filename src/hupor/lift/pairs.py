@@ -33,8 +33,10 @@ def record_pairs(noise: DetectionNoise, rec: ImageRecord, net_w: int, net_h: int
     gt_net = lb.to_net(rec.joints_2d[keep])
     f_net = (k.fx * lb.scale, k.fy * lb.scale)
     c_net = (k.cx * lb.scale + lb.pad_x, k.cy * lb.scale + lb.pad_y)
+    from ..skeleton import MPI15
+
     feats, target, _ = simulate(noise, gt_net, rec.joints_3d[keep], rec.visibility[keep], f_net, c_net, root, rng,
-                                hint_channel)
+                                hint_channel, MPI15.flip if j == MPI15.num_joints else None)
     return (feats, target, gt_net.astype(np.float32), rec.visibility[keep].astype(np.int8),
             (rec.joints_3d[keep, root] / 10.0).astype(np.float32))
 

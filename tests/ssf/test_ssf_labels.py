@@ -88,3 +88,24 @@ def test_an_occluder_in_the_mask_hides_the_joints_it_covers(scenes):
     assert (v[others] == v0[others]).sum() >= others.sum() - 2       # only the joints under it change
     with pytest.raises(HuporError, match="shape"):
         label_people(s.joints_3d, s.intrinsics, s.width, s.height, cfg, ids[:-1])
+
+
+def test_a_hand_behind_the_back_is_self_occluded():
+    """Hand-built: a person facing the camera with the right forearm behind the torso; the hidden
+    wrist is occluded by self, the rest of the body (and a side-by-side neighbour) visible."""
+    from hupor.camera import Intrinsics
+
+    def person(x):
+        j = np.array([[0, -500, 0], [0, -760, 0], [0, 0, 0], [180, -480, 0], [230, -220, 0], [250, 40, 0],
+                      [100, 0, 0], [110, 450, 0], [110, 880, 0], [-180, -480, 0], [-200, -250, 150],
+                      [-40, -150, 180], [-100, 0, 0], [-110, 450, 0], [-110, 880, 0]], float)
+        return j + [x, 0, 4000.0]
+
+    K = Intrinsics(500.0, 500.0, 320.0, 240.0)
+    j3 = np.stack([person(-600.0), person(700.0)])
+    vis, cause = label_people(j3, K, 640, 480)
+    r_wrist = 11
+    assert vis[0, r_wrist] == 1 and cause[0, r_wrist] == CAUSE_CODE["self"]
+    others = np.ones(15, bool)
+    others[[r_wrist, 10]] = False                                  # the elbow sits at the torso's edge
+    assert (vis[0, others] == 2).all() and (vis[1, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13, 14]] == 2).all()

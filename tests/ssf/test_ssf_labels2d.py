@@ -61,3 +61,41 @@ def test_rendered_scenes_agree_with_the_generator():
         self_total += int(s.sum())
     assert total > 300 and agree / total > 0.9
     assert self_total > 10 and self_found / self_total > 0.6        # self-occlusion from the lifted body
+
+
+def test_coco_polygons_become_the_instance_mask(tmp_path, capsys):
+    """hupor convert coco keeps each person's polygons (meta.segmentation); hupor ssf reads them as
+    the instance mask: the person whose visible outline covers another's joints hides them."""
+    import json
+
+    from hupor.cli.main import main
+    from hupor.records import RecordSet
+
+    def coco_kp(x0):
+        xy = {5: (x0 + 20, 60), 6: (x0 - 20, 60), 7: (x0 + 26, 95), 8: (x0 - 26, 95), 9: (x0 + 28, 130),
+              10: (x0 - 28, 130), 11: (x0 + 12, 140), 12: (x0 - 12, 140), 13: (x0 + 12, 200), 14: (x0 - 12, 200),
+              15: (x0 + 12, 260), 16: (x0 - 12, 260), 0: (x0, 30)}
+        kp = [0.0] * 51
+        for j, (x, y) in xy.items():
+            kp[3 * j:3 * j + 3] = [x, y, 2]
+        return kp
+
+    front = [[60, 10, 140, 10, 140, 280, 60, 280]]                  # the front person's whole outline
+    back = [[141, 10, 200, 10, 200, 280, 141, 280]]                 # only the back person's right side shows
+    gt = {"images": [{"id": 1, "width": 320, "height": 300, "file_name": "000001.jpg"}],
+          "annotations": [
+              {"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "num_keypoints": 13, "keypoints": coco_kp(100),
+               "segmentation": front, "bbox": [60, 10, 80, 270], "area": 20000},
+              {"id": 2, "image_id": 1, "category_id": 1, "iscrowd": 0, "num_keypoints": 13, "keypoints": coco_kp(150),
+               "segmentation": back, "bbox": [100, 10, 100, 270], "area": 20000}],
+          "categories": [{"id": 1, "name": "person"}]}
+    (tmp_path / "person_keypoints_val2017.json").write_text(json.dumps(gt))
+    assert main(["convert", "coco", str(tmp_path / "person_keypoints_val2017.json"), "--out", str(tmp_path / "r.json")]) == 0
+    rec = RecordSet.load(tmp_path / "r.json")[0]
+    assert rec.meta["segmentation"] == [front, back]
+    assert main(["ssf", "--records", str(tmp_path / "r.json"), "--out", str(tmp_path / "o.json")]) == 0
+    out = RecordSet.load(tmp_path / "o.json")[0]
+    assert out.meta["labels"] == "ssf-2d+mask"
+    l_shoulder, r_shoulder = 3, 9                                   # MPI15: the back person's left is at x 170
+    assert out.visibility[1, r_shoulder] == 1 and out.cause[1, r_shoulder] == CAUSE_CODE["person"]
+    assert out.visibility[1, l_shoulder] == 2 and out.visibility[0, l_shoulder] == 2

@@ -66,6 +66,20 @@ def mask_objects(vis, cause, uv, ids, width: int, height: int, rule: SceneConfig
     cause[p[hidden], jj[hidden]] = CAUSE_CODE["object"]
 
 
+def polygons_to_ids(polygons, width: int, height: int) -> np.ndarray:
+    """Per-person COCO polygons (``meta.segmentation``: per person a list of [x, y, ...] px) → an
+    instance-id mask (H, W): 0 background, 2 + p person p (COCO outlines the visible part of each
+    person, so the polygons rarely overlap; where they do, the later person wins; no occluder id)."""
+    import cv2
+
+    ids = np.zeros((int(height), int(width)), np.int32)
+    for p, polys in enumerate(polygons):
+        for poly in polys or []:
+            pts = np.round(np.asarray(poly, np.float64).reshape(-1, 2)).astype(np.int32)
+            cv2.fillPoly(ids, [pts], int(p + 2))
+    return ids.astype(np.int64)
+
+
 def read_mask(path) -> np.ndarray:
     """An instance-id PNG (uint16 or uint8) as an int array; a clear error when unreadable."""
     import cv2
@@ -85,7 +99,8 @@ def relabel_records(records, root=None, lifter=None, body=None) -> tuple[list, d
     ``mask`` (relative to ``root``) was read) or, for records without 3D but with a mask, from
     :func:`hupor.ssf.labels2d.label_people_2d` (``"ssf-2d+mask"``: the input's visibility is read
     only for which joints have a 2D label, v > 0), and counts of what changed. A record with neither
-    3D nor a mask is refused. ``body``: an :class:`hupor.ssf.smpl.SMPLBody` to label records with 3D
+    3D nor a mask is refused. COCO records (``hupor convert coco``) carry per-person polygons in
+    ``meta.segmentation``; they stand in for a mask (:func:`polygons_to_ids`). ``body``: an :class:`hupor.ssf.smpl.SMPLBody` to label records with 3D
     by fitted SMPL meshes instead of capsules (``"ssf-smpl"``, ``"ssf-smpl+mask"``)."""
     from pathlib import Path
 
@@ -93,13 +108,17 @@ def relabel_records(records, root=None, lifter=None, body=None) -> tuple[list, d
 
     out, stats = [], {"images": 0, "joints": 0, "changed": 0, "masks": 0, "lifted": 0}
     for k, rec in enumerate(records):
-        if not rec.has_3d and not rec.mask:
+        polygons = (rec.meta or {}).get("segmentation")
+        if not rec.has_3d and not rec.mask and not polygons:
             raise HuporError(f"record {k} ({rec.path}): no 3D joints and no instance mask; SSF labels need "
-                             "each person's 3D, or 2D joints with the image's instance mask")
+                             "each person's 3D, or 2D joints with the image's instance mask (or COCO polygons)")
         ids = None
         if rec.mask:
             mp = Path(rec.mask)
             ids = read_mask(mp if mp.is_absolute() or root is None else Path(root) / mp)
+            stats["masks"] += 1
+        elif polygons:
+            ids = polygons_to_ids(polygons, rec.width, rec.height)
             stats["masks"] += 1
         if rec.has_3d and body is not None:
             from .smpl import label_meshes

@@ -47,7 +47,7 @@ def convert_keypoints_json(src, joint_set: JointSet, kind: str, min_keypoints: i
         W, H = require(img, "width", where), require(img, "height", where)
         if not (isinstance(W, int) and isinstance(H, int) and W > 0 and H > 0):
             raise HuporError(f"{where}: width/height must be positive integers, got {W!r}x{H!r}")
-        pts, vis, crowd = [], [], []
+        pts, vis, crowd, segs = [], [], [], []
         for k in by_image.get(iid, []):
             a, aw = anns[k], f"{src}: annotations[{k}]"
             if a.get("category_id", 1) != 1:
@@ -71,6 +71,7 @@ def convert_keypoints_json(src, joint_set: JointSet, kind: str, min_keypoints: i
             p, pv = to_mpi15(kp[:, :2], v.astype(int), joint_set)
             pts.append(p)
             vis.append(pv)
+            segs.append(_polygons(a.get("segmentation"), aw))
         if not pts:
             rep.drop("images without people")
             continue
@@ -79,12 +80,26 @@ def convert_keypoints_json(src, joint_set: JointSet, kind: str, min_keypoints: i
             meta["crowd_boxes"] = crowd
         if "crowdIndex" in img:
             meta["crowdIndex"] = img["crowdIndex"]
+        if any(segs):   # per-person polygons (x, y px): the instance masks of hupor ssf (meta.segmentation)
+            meta["segmentation"] = segs
         path = prefix + str(require(img, "file_name", where))
         recs.append(ImageRecord(path, W, H, Intrinsics.default_for(W, H), np.array(pts),
                                 np.zeros((len(pts), 15, 3)), np.array(vis), None, False, meta))
     rep.images_kept = len(recs)
     rep.persons_kept = sum(r.num_persons for r in recs)
     return RecordSet(recs, dataset=kind), rep
+
+
+def _polygons(seg, where: str) -> list:
+    """A person's COCO polygon segmentation as lists of [x, y, x, y, ...] (px); RLE and absent → []."""
+    if not isinstance(seg, list):
+        return []
+    out = []
+    for k, poly in enumerate(seg):
+        xy = numeric(poly, (-1,), f"{where}.segmentation[{k}]")
+        if len(xy) >= 6 and len(xy) % 2 == 0:
+            out.append([round(float(v), 2) for v in xy])
+    return out
 
 
 def convert_coco(src, min_keypoints: int = 3, image_prefix: str | None = None):

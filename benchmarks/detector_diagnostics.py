@@ -10,7 +10,10 @@ has not learned"):
   versa. A detector that tells left from right has own ≫ other; 50 % "other ≥ own" is chance;
 * **PAF-z**: on the pixels where the finest "vis" target holds a relative depth, the least-squares
   gain of the predicted z on the true one (1 = right, 0 = flat), their correlation and spreads (cm);
-* **root depth**: the root-depth head read at the true torso-joint pixels, median |log(pred / true)|.
+* **root depth**: the root-depth head read at the true torso-joint pixels, median |log(pred / true)|;
+* **collapsed pairs** (``--collapse-scenes N``): the whole predictor (``Predictor``, intrinsics passed)
+  on N rendered 832×512 scenes of seed ``--collapse-seed``; the share of each decoded person's
+  left/right pairs, both decoded as visible, that lie within 3 network-input px of each other.
 
 Images are letterboxed without augmentation, at the bundle's input size and output stride.
 """
@@ -83,11 +86,33 @@ def diagnose(bundle_path: str, records_path: str, images: int = 40) -> dict:
             "root_log_err": float(np.median(np.abs(np.log(np.clip(rp, 1e-6, None) / rg))))}
 
 
+def collapsed_pairs(bundle_path: str, scenes: int, seed: int) -> tuple[int, int]:
+    """(both-visible left/right pairs of decoded people, of them within 3 network px) on rendered scenes."""
+    from hupor.data.synth import SceneConfig, load_motion_library, render_scene
+    from hupor.predictor import Predictor
+
+    pr = Predictor(bundle_path)
+    lib = load_motion_library()
+    tot = same = 0
+    for i in range(scenes):
+        img, rec = render_scene(SceneConfig(), seed, i, lib)
+        p = pr.predict_arrays([img], K=rec.intrinsics)[0]
+        px = 3.0 * rec.width / pr.codec_params.net_w
+        for n in range(p.num_persons):
+            for a, c in PAIRS:
+                if p.joint_state[n, a] == 0 and p.joint_state[n, c] == 0:
+                    tot += 1
+                    same += bool(np.linalg.norm(p.joints_2d[n, a] - p.joints_2d[n, c]) < px)
+    return tot, same
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bundle", nargs="+", required=True)
     ap.add_argument("--records", required=True, help="records with images (e.g. a 'hupor synth' folder's annotations)")
     ap.add_argument("--images", type=int, default=40)
+    ap.add_argument("--collapse-scenes", type=int, default=0, help="also count collapsed left/right pairs")
+    ap.add_argument("--collapse-seed", type=int, default=9201)
     args = ap.parse_args()
     import torch
 
@@ -99,6 +124,10 @@ def main() -> int:
         print(f"| {path} | {d['pairs']} | {d['own']:.1f} / {d['other']:.1f} | {100 * d['other_ge_own']:.1f} % | "
               f"{d['z_gain']:.3f} | {d['z_corr']:.2f} | {d['z_std_true_cm']:.1f} / {d['z_std_pred_cm']:.2f} | "
               f"{d['root_log_err']:.3f} |")
+    for path in args.bundle if args.collapse_scenes else []:
+        tot, same = collapsed_pairs(path, args.collapse_scenes, args.collapse_seed)
+        print(f"{path}: {same} of {tot} both-visible left/right pairs of decoded people within 3 network px "
+              f"({100 * same / max(tot, 1):.1f} %; {args.collapse_scenes} scenes, seed {args.collapse_seed}, 832x512)")
     return 0
 
 

@@ -91,7 +91,8 @@ class HigherHRNetConfig:
     ``deconv_blocks``: BasicBlocks after the 2× deconvolution (4 in the paper); ``tag_per_joint``:
     one associative-embedding tag map per joint (else one shared); ``paf_branch``: the added branch of
     one BasicBlock + 1×1 conv giving 2 channels (x, y) per limb at 1/4 resolution (our reading of the
-    supplement's "a new branch that outputs PAF-like limb fields"); ``paf_loss_weight``: 0.5."""
+    supplement's "a new branch that outputs PAF-like limb fields"); ``paf_loss_weight``: 0.5;
+    ``ae_weight``: the associative-embedding pull and push weight (HigherHRNet's 1e-3)."""
 
     hrnet: HRNetConfig = field(default_factory=HRNetConfig)
     joints: str = "crowdpose14"
@@ -99,11 +100,14 @@ class HigherHRNetConfig:
     tag_per_joint: bool = True
     paf_branch: bool = True
     paf_loss_weight: float = 0.5
+    ae_weight: float = 1e-3
 
     def __post_init__(self):
         if self.joints not in LIMBS:
             raise HuporError(f"model.higherhrnet.joints: one of {', '.join(LIMBS)}, got {self.joints!r}")
         if self.deconv_blocks < 0:
             raise HuporError(f"model.higherhrnet.deconv_blocks: must be >= 0, got {self.deconv_blocks}")
+        if self.ae_weight < 0:
+            raise HuporError(f"model.higherhrnet.ae_weight: must be >= 0, got {self.ae_weight}")
         if self.paf_loss_weight < 0:
             raise HuporError(f"model.higherhrnet.paf_loss_weight: must be >= 0, got {self.paf_loss_weight}")

@@ -5,7 +5,7 @@ trains it in the shared training loop (:class:`hupor.train.modules.PluginModule`
 Losses (written from the papers):
 
 * **HigherHRNet**: heatmap MSE at 1/4 and 1/2 (mean over pixels and joints, weight 1 each), the
-  associative-embedding pull and push at 1/4 (weight 1e-3 each, HigherHRNet's factors), and the PAF
+  associative-embedding pull and push at 1/4 (``model.higherhrnet.ae_weight``, 1e-3 each: HigherHRNet's factors), and the PAF
   branch's MSE × ``model.higherhrnet.paf_loss_weight`` (0.5, supplement §1.3).
 * **PifPaf**: :func:`~.fields.pifpaf_loss`.
 """
@@ -52,14 +52,15 @@ def field_stride(model) -> int:
     return 4
 
 
-def plugin_loss(method: str, out, batch: dict, paf_weight: float = 0.5) -> dict[str, torch.Tensor]:
+def plugin_loss(method: str, out, batch: dict, paf_weight: float = 0.5,
+                ae_weight: float = AE_WEIGHT) -> dict[str, torch.Tensor]:
     """Named loss terms and ``"total"`` of one batch (keys of :class:`~.data.PluginDataset`)."""
     if method == "pifpaf":
         return pifpaf_loss(out.pif, out.paf, batch)
     mse = nn.functional.mse_loss
     terms = {"heat_lo": mse(out.heatmaps, batch["heat_lo"]), "heat_hi": mse(out.heatmaps_hi, batch["heat_hi"])}
     pull, push = ae_loss(out.tags, list(batch["joints"].cpu().numpy()))
-    terms["ae_pull"], terms["ae_push"] = AE_WEIGHT * pull, AE_WEIGHT * push
+    terms["ae_pull"], terms["ae_push"] = ae_weight * pull, ae_weight * push
     if out.pafs is not None:
         terms["paf"] = paf_weight * mse(out.pafs, batch["paf"])
     terms["total"] = sum(terms.values())

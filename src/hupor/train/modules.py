@@ -128,8 +128,9 @@ class PluginModule(DetectorModule):
         from ..plugins.losses import plugin_config, plugin_loss
 
         out = self.detector(self.normalize(batch["image"]))
-        weight = getattr(plugin_config(self.cfg.model), "paf_loss_weight", 0.0)
-        return plugin_loss(self.cfg.model.method, out, batch, weight)
+        pc = plugin_config(self.cfg.model)
+        return plugin_loss(self.cfg.model.method, out, batch, getattr(pc, "paf_loss_weight", 0.0),
+                           getattr(pc, "ae_weight", 1e-3))
 
 
 class ReasonerModule(_StageModule):

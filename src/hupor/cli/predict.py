@@ -203,16 +203,14 @@ def _check_coco_results(args):
     return gt
 
 
-def _write_coco_results(path, results, skeleton_name: str, images) -> None:
+def _write_coco_results(path, preds, skeleton_name: str, images) -> None:
     """COCO results of the predicted images (``hupor.eval.keypoint_ap.coco_results``), atomically."""
     from ..eval.keypoint_ap import coco_results
-    from ..eval.predictions import parse_image
     from ..fileio import write_json_atomic
 
     kind = "coco" if skeleton_name == "coco17" else "crowdpose"
-    preds = [parse_image(obj, str(p)) for p, obj in results]
     write_json_atomic(path, coco_results(preds, kind, images), indent=None)
-    print(f"COCO results ({kind} joints, {sum(len(o['persons']) for _, o in results)} people): {path}")
+    print(f"COCO results ({kind} joints, {sum(len(p.scores) for p in preds)} people): {path}")
 
 
 PREFETCH_DEPTH = 2  # batches (images) or frames read ahead by the reader thread
@@ -266,7 +264,7 @@ def _report(done: int, people: int, errors: list) -> None:
 
 class _Context:
     track = smooth = False  # --track / --smooth: fresh Tracker / Smoother stages per video
-    results = None          # --coco-results: (path, hupor-poses object) per image
+    results = None          # --coco-results: the images' predictions (eval.predictions.PredImage)
     progress = False        # draw progress bars (stderr is a terminal, no --no-progress)
 
     def video_stages(self) -> list:
@@ -313,10 +311,13 @@ class _Context:
         for (src, img), pred in zip(loaded, preds):
             try:
                 base = self.out.base(src.name)
+                obj = self._json(pred)
                 if self.out.json_dir:
-                    write_poses(self.out.json_dir / f"{base}.json", self._json(pred))
+                    write_poses(self.out.json_dir / f"{base}.json", obj)
                 if self.results is not None:
-                    self.results.append((src.path, self._json(pred)))
+                    from ..eval.predictions import parse_image
+
+                    self.results.append(parse_image(obj, str(src.path)))
                 if self.out.image_dir:
                     save_overlay(self.out.image_dir / f"{base}.overlay.jpg", img, pred, self.predictor.skeleton)
                 if self.out.plot_dir:

@@ -68,7 +68,7 @@ class Plugin2DMethod:
             out = net(x)
             if tuple(self.scales) != (1.0,):
                 out = _multi_scale(net, x, out, self.scales)
-            heat, paf = base_maps(self.name, net, out)
+            heat, paf = base_maps(self.name, net, out, limbs=self.bundle.reasoner is not None)
             reasoned = None
             if self.bundle.reasoner is not None:
                 reasoned = maps57_to_fields(self.bundle.reasoner.infer(fields_to_maps57(heat, paf)), self.skeleton)[0]

@@ -228,7 +228,7 @@ def decode_pifpaf(fields: dict[str, np.ndarray], limbs, stride: int, upscale: in
     for s in order:
         jj = int(k[s])
         xy, val = _snap(hr[jj], seed_xy[s], upscale, 1)
-        if val * 1.0 < keypoint_threshold or _taken(people, jj, xy, ps[jj, r[s], c[s]]):
+        if val < keypoint_threshold or _taken(people, jj, xy, ps[jj, r[s], c[s]]):
             continue
         person = np.zeros((nj, 3))
         person[jj] = (*xy, val)

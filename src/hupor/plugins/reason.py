@@ -80,8 +80,9 @@ def caf_limb_fields(paf_c: torch.Tensor, paf_vec: torch.Tensor) -> torch.Tensor:
     return (u * paf_c[:, :, None]).flatten(1, 2)
 
 
-def base_maps(method: str, net, out) -> tuple[torch.Tensor, torch.Tensor]:
-    """The base network's (heatmaps, limb fields) at stride 4 for the reasoner (no gradient)."""
+def base_maps(method: str, net, out, limbs: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The base network's (heatmaps, limb fields) at stride 4 for the reasoner (no gradient);
+    ``limbs=False``: the heatmaps alone (limb fields None), e.g. for the joint states without a reasoner."""
     if method == "higherhrnet":
         return out.heatmaps.clamp(0, 1), out.pafs
     from .fields import pif_hr
@@ -92,6 +93,8 @@ def base_maps(method: str, net, out) -> tuple[torch.Tensor, torch.Tensor]:
     hr = np.stack([pif_hr(f["pif_c"][i], f["pif_vec"][i], f["pif_scale"][i], upscale=up)
                    for i in range(len(f["pif_c"]))])
     heat = torch.as_tensor(np.minimum(hr, 1.0), dtype=out.pif.dtype, device=out.pif.device)
+    if not limbs:
+        return heat, None
     limb = caf_limb_fields(torch.sigmoid(out.paf[:, :, 0]), out.paf[:, :, 1:5].unflatten(2, (2, 2)))
     return heat, F.interpolate(limb, scale_factor=up, mode="bilinear", align_corners=False)
 

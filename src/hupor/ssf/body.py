@@ -23,8 +23,6 @@ torso sides are left out: a silhouette for fitting, not for labels).
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 from ..errors import HuporError
@@ -139,10 +137,3 @@ def soft_silhouette(joints: torch.Tensor, shape: torch.Tensor, K, box, size: tup
     dist = (p - (a[:, :, None] + t[..., None] * ab)).norm(dim=-1)                        # (B, C, HW)
     occ = torch.sigmoid((r[..., None] - dist) / edge)
     return (1 - torch.prod(1 - occ, dim=1)).reshape(-1, H, W)
-
-
-def rotation_angle_deg(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Angle (deg) between the rotations of axis-angles ``a`` and ``b`` (..., 3)."""
-    rel = axis_angle_to_matrix(a).transpose(-1, -2) @ axis_angle_to_matrix(b)
-    cos = ((rel.diagonal(dim1=-2, dim2=-1).sum(-1) - 1) / 2).clamp(-1, 1)
-    return torch.acos(cos) * 180.0 / math.pi

@@ -104,7 +104,7 @@ def relabel_records(records, root=None, lifter=None, body=None) -> tuple[list, d
     by fitted SMPL meshes instead of capsules (``"ssf-smpl"``, ``"ssf-smpl+mask"``)."""
     from pathlib import Path
 
-    from .labels2d import label_people_2d
+    from .labels2d import default_lifter, label_people_2d
 
     out, stats = [], {"images": 0, "joints": 0, "changed": 0, "masks": 0, "lifted": 0}
     for k, rec in enumerate(records):
@@ -134,6 +134,7 @@ def relabel_records(records, root=None, lifter=None, body=None) -> tuple[list, d
             tag = "ssf-capsule+mask" if ids is not None else "ssf-capsule"
         else:
             pid = np.asarray((rec.meta or {}).get("person_index", range(rec.num_persons))) + 2
+            lifter = default_lifter() if lifter is None else lifter     # loaded once for all records
             vis, cause = label_people_2d(rec.joints_2d, rec.visibility > 0, rec.intrinsics, rec.width, rec.height,
                                          ids, pid, lifter)
             tag = "ssf-2d+mask"

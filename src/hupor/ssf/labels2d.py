@@ -59,15 +59,19 @@ def label_people_2d(joints_2d: np.ndarray, in_frame: np.ndarray, intrinsics: Int
     return vis, cause
 
 
+def default_lifter():
+    """The bundled image-free lifter (``assets/lift.pt``); callers labelling many images load it once."""
+    from ..lift.lifter import Lifter
+    from ..nets import load_bundle
+    from ..predictor import ASSETS
+
+    return Lifter(load_bundle(ASSETS / "lift.pt"))
+
+
 def _self_occlusion(xy, lab, intrinsics, width, height, lifter, rule) -> np.ndarray:
     """(N, 15) visibility of each person's joints against its own lifted capsule body (2 where it
     cannot be lifted)."""
-    if lifter is None:
-        from ..lift.lifter import Lifter
-        from ..predictor import ASSETS
-        from ..nets import load_bundle
-
-        lifter = Lifter(load_bundle(ASSETS / "lift.pt"))
+    lifter = default_lifter() if lifter is None else lifter
     out = np.full(lab.shape, 2, np.int8)
     root = 2                                                        # MPI15 pelvis
     ok = lab[:, root]

@@ -141,10 +141,13 @@ class ReasonerModule(_StageModule):
 
     def __init__(self, cfg: ExperimentConfig):
         super().__init__(cfg)
-        self.reasoner = DSED(cfg.model.reasoner, self.skeleton, cfg.codec.stride)
+        self.reasoner = self.build_reasoner(cfg)
         self.frozen_detector: Detector | None = None
         self.register_buffer("mean", torch.tensor(MEAN_BGR).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(STD_BGR).view(1, 3, 1, 1), persistent=False)
+
+    def build_reasoner(self, cfg: ExperimentConfig) -> DSED:
+        return DSED(cfg.model.reasoner, self.skeleton, cfg.codec.stride)
 
     def _image(self, batch) -> torch.Tensor | None:
         """The normalised image for an ``image_input`` reasoner (batches then carry ``image``)."""
@@ -272,19 +275,16 @@ class PluginReasonerModule(ReasonerModule):
     limb fields (:mod:`hupor.plugins.reason`), in the plug-in joint set at stride 4. Batches:
     :class:`hupor.plugins.data.PluginDataset` items with ``reason=True``."""
 
-    def __init__(self, cfg: ExperimentConfig):
-        _StageModule.__init__(self, cfg)
-        from ..plugins.losses import plugin_config
-        from ..plugins.reason import REASON_STRIDE, plugin_skeleton
+    def build_reasoner(self, cfg: ExperimentConfig) -> DSED:
+        from ..nets.bundle import build_net
 
-        self.skeleton = plugin_skeleton(plugin_config(cfg.model).joints)
-        self.reasoner = DSED(cfg.model.reasoner, self.skeleton, REASON_STRIDE)
-        self.frozen_detector = None
+        net = build_net("reasoner", cfg.model)      # the plug-in joint set at stride 4
+        self.skeleton = net.skeleton
+        return net
 
     def attach_detector(self, detector) -> None:
+        """The frozen base network (its stride is its own, not the reasoner's)."""
         self.frozen_detector = detector.eval().requires_grad_(False)
-        self.register_buffer("mean", torch.tensor(MEAN_BGR).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("std", torch.tensor(STD_BGR).view(1, 3, 1, 1), persistent=False)
 
     def _input(self, batch) -> torch.Tensor:
         from ..plugins.reason import base_maps, fields_to_maps57

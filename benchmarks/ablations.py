@@ -29,13 +29,17 @@ from pathlib import Path
 
 import numpy as np
 
-REASONERS = [  # key, kind, supervised blocks, teacher input, label
-    ("hg", "hg", (1, 2, 3, 4), "all", "+ Reason (Hg)"),
-    ("dsed-1234", "dsed", (1, 2, 3, 4), "all", "+ Reason (DSED), S-1/2/3/4"),
-    ("dsed-4", "dsed", (4,), "all", "DSED S-4"),
-    ("dsed-14", "dsed", (1, 4), "all", "DSED S-1/4"),
-    ("dsed-234", "dsed", (2, 3, 4), "all", "DSED S-2/3/4"),
-    ("dsed-occ", "dsed", (1, 2, 3, 4), "occ", "DSED S-1/2/3/4, teacher fed occluded joints"),
+SD = ("model.reasoner.student_decode=1.0",)  # the inference path trained too (deviation, docs/networks.md)
+REASONERS = [  # key, kind, supervised blocks, teacher input, extra overrides, label
+    ("hg", "hg", (1, 2, 3, 4), "all", (), "+ Reason (Hg)"),
+    ("dsed-1234", "dsed", (1, 2, 3, 4), "all", (), "+ Reason (DSED), S-1/2/3/4"),
+    ("dsed-4", "dsed", (4,), "all", (), "DSED S-4"),
+    ("dsed-14", "dsed", (1, 4), "all", (), "DSED S-1/4"),
+    ("dsed-234", "dsed", (2, 3, 4), "all", (), "DSED S-2/3/4"),
+    ("dsed-occ", "dsed", (1, 2, 3, 4), "occ", (), "DSED S-1/2/3/4, teacher fed occluded joints"),
+    ("dsed-sd-1234", "dsed", (1, 2, 3, 4), "all", SD, "DSED S-1/2/3/4, student path decoded in training"),
+    ("dsed-sd-4", "dsed", (4,), "all", SD, "DSED S-4, student path decoded in training"),
+    ("dsed-sd-none", "dsed", (), "all", SD, "DSED without distillation, student path decoded in training"),
 ]
 
 
@@ -123,8 +127,9 @@ def main() -> int:
 
     def reasoner(key: str, seed: int):
         if (key, seed) not in nets:
-            _, kind, blocks, teacher, _ = next(r for r in REASONERS if r[0] == key)
+            _, kind, blocks, teacher, extra, _ = next(r for r in REASONERS if r[0] == key)
             cfg = runners.reasoner_config(spec, kind, blocks, seed, args.steps, args.batch, teacher_input=teacher,
+                                          extra=extra,
                                           checkpoint_every=args.curve_every)
             net, info = runners.train_reasoner(cfg, out / f"{key}-s{seed}")
             if info:

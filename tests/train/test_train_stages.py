@@ -154,3 +154,22 @@ def test_image_input_reasoner_trains_on_rendered_records(tmp_path, tiny, tiny_re
     synth = load_experiment("cpu-tiny", tiny + ["model.reasoner.image_input=true"])
     with pytest.raises(HuporError, match="rendered records"):
         build_data("reasoner", synth)
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0])
+def test_student_decode_trains_the_inference_path(tiny, tiny_records, weight):
+    """Without distillation the stage-0 student gets no gradient (the decoder reads the teacher);
+    ``student_decode`` > 0 trains the inference path as well."""
+    cfg = load_experiment("cpu-tiny", tiny + [
+        f"data.train=[{tiny_records}]", f"data.val=[{tiny_records}]", "data.reasoner_source=records",
+        "model.reasoner.supervised_blocks=[]",
+        f"model.reasoner.student_decode={weight}"])
+    module = ReasonerModule(cfg).train()
+    module.total_steps = lambda: 10
+    data = build_data("reasoner", cfg)
+    batch = default_collate([data.val[i] for i in range(2)])
+    loss = module.training_step(batch, 0)
+    loss.backward()
+    grads = [p.grad for p in module.reasoner.students[0].parameters()]
+    has_grad = any(g is not None and float(g.abs().sum()) > 0 for g in grads)
+    assert has_grad == (weight > 0)

@@ -27,11 +27,12 @@ MM_PER_CM = 10.0
 
 def reasoner_config(spec: BenchSpec, kind: str, blocks: Sequence[int], run_seed: int, steps: int,
                     batch_size: int = 4, threads: int = 1, teacher_input: str = "all",
-                    checkpoint_every: int = 0) -> ExperimentConfig:
+                    checkpoint_every: int = 0, extra: Sequence[str] = ()) -> ExperimentConfig:
     """cpu-tiny reasoner experiment for one row: ``kind`` "dsed"/"hg", ``blocks`` = supervised encoder
     blocks, ``teacher_input`` "all"/"occ", trained ``steps`` × ``batch_size`` on the benchmark's train
     split of ``run_seed`` at the benchmark's output stride. ``checkpoint_every`` > 0 keeps a checkpoint
-    (and validates) every that many steps, for learning curves; 0: only the last."""
+    (and validates) every that many steps, for learning curves; 0: only the last. ``extra``: more
+    ``key=value`` overrides of the row."""
     blocks_s = "[" + ",".join(str(int(b)) for b in blocks) + "]"
     every = checkpoint_every if checkpoint_every > 0 else steps
     cfg = load_experiment("cpu-tiny", [
@@ -43,7 +44,7 @@ def reasoner_config(spec: BenchSpec, kind: str, blocks: Sequence[int], run_seed:
         f"train.checkpoint_every={every}", f"train.keep_checkpoints={max(1, -(-steps // every))}",
         "data.reasoner_source=synth", f"data.synth.seed={spec.train_seed + run_seed}",
         f"data.synth.val_seed={spec.val_seed}", f"data.synth.val_length={spec.val_scenes}",
-        f"data.synth.options.width={spec.train_scene.width}", f"data.synth.options.height={spec.train_scene.height}"])
+        f"data.synth.options.width={spec.train_scene.width}", f"data.synth.options.height={spec.train_scene.height}", *extra])
     scene = from_dict(SceneConfig, dict(cfg.data.synth.options), "data.synth.options")
     if scene != spec.train_scene:
         raise HuporError("cpu-tiny data.synth.options (besides the size) no longer match the benchmark's "

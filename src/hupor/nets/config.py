@@ -82,7 +82,10 @@ class ReasonerConfig:
     teacher reads (``"all"`` as in the code, or ``"occ"`` as suggested by the supplement's Fig. 4);
     ``teacher_level``: its label level (3 in the code). ``image_input``: the reasoner also reads the
     image (supplement Table 6): a two-conv stem (``image_width`` channels at the maps' resolution)
-    whose features are concatenated with the maps at every encoder's input.
+    whose features are concatenated with the maps at every encoder's input. ``student_decode``
+    (a deviation, 0 = the official code): the weight of the same reconstruction loss on the
+    inference path (student encoders → decoder) in training, so that the decoder also learns to
+    read student features; it costs a second forward pass of the student path per step.
     """
 
     kind: Literal["dsed", "hg"] = "dsed"
@@ -105,6 +108,7 @@ class ReasonerConfig:
     ohkm_topk: tuple[int, int, int] = (8, 16, 8)
     image_input: bool = False
     image_width: int = 16
+    student_decode: float = 0.0
 
     def __post_init__(self):
         w = "model.reasoner"
@@ -126,7 +130,7 @@ class ReasonerConfig:
             raise HuporError(f"{w}.omega_ramp_fraction: must be in [0, 1], got {self.omega_ramp_fraction}")
         if not 0 <= self.teacher_level <= 4:
             raise HuporError(f"{w}.teacher_level: must be in 0..4, got {self.teacher_level}")
-        for name in ("omega_max", "lambda_k_occ", "lambda_p_occ", "lambda_k_all", "lambda_p_all", "z_scale"):
+        for name in ("student_decode", "omega_max", "lambda_k_occ", "lambda_p_occ", "lambda_k_all", "lambda_p_all", "z_scale"):
             _non_negative(w, name, getattr(self, name))
 
 

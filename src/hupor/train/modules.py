@@ -186,10 +186,17 @@ class ReasonerModule(_StageModule):
     def training_step(self, batch, batch_idx):
         teacher = self.layout(batch["teacher"]) if self.reasoner.has_teacher else None
         x = self._input(batch)
-        out = self.reasoner(x, teacher, image=self._image(batch))
+        image = self._image(batch)
+        out = self.reasoner(x, teacher, image=image)
         omega = self.omega()
-        terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], omega, self.cfg.model.reasoner,
-                          self.skeleton)
+        rc = self.cfg.model.reasoner
+        terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], omega, rc, self.skeleton)
+        if rc.student_decode > 0 and self.reasoner.has_teacher:
+            # deviation: the inference path (student → decoder) is trained on the same targets too
+            s_out = self.reasoner(x, None, use_teacher=False, image=image)
+            s_terms = dsed_loss(s_out, batch["all"], batch["occ"], batch["valid"], 0.0, rc, self.skeleton)
+            terms["student"] = rc.student_decode * (s_terms["all"] + s_terms["occ"])
+            terms["total"] = terms["total"] + terms["student"]
         self._log_terms("train", terms, len(x))
         self.log("train/omega", omega, on_step=True, on_epoch=False, batch_size=len(x))
         return terms["total"]

@@ -1,6 +1,7 @@
 """SSF labels from the capsule body vs the generator's true labels, on rendered synthetic scenes.
 
-    .venv/bin/python benchmarks/ssf_labels.py [--seed 9600] [--scenes 300] [--size 832x512] [--people 1-6]
+    .venv/bin/python benchmarks/ssf_labels.py [--seed 9600] [--scenes 300] [--size 832x512] [--people 1-6] \
+        [--shape-model runs/ssf/shape.pt [--refine-steps 0 20]]
 
 The generator labels every joint from its full scene (the people's exact bodies and the occluders);
 :func:`hupor.ssf.label_people` sees the record's people's 15 3D joints (it rebuilds their capsule
@@ -8,7 +9,8 @@ bodies) and, in the "+ mask" rows, the rendered instance-id mask (as ``hupor syn
 it). The naive baseline: a joint is occluded when its pixel lies in a nearer person's mask. The
 "3D withheld" row sees only the 2D joints inside the image and the mask (COCO-like input,
 :func:`hupor.ssf.labels2d.label_people_2d`: depth order from the mask, self-occlusion from a body
-lifted from the 2D by the bundled lifter). Printed
+lifted from the 2D by the bundled lifter); with ``--shape-model`` the same with each body fitted to
+the image and the mask by SSF's ShapeInit + ShapeOpt (one row per ``--refine-steps`` value). Printed
 per row, over the joints inside the image: agreement of v (visible / occluded), and per cause of
 the true label the share labelled occluded.
 """
@@ -26,6 +28,8 @@ def main() -> int:
     ap.add_argument("--scenes", type=int, default=300)
     ap.add_argument("--size", default="832x512")
     ap.add_argument("--people", default="1-6")
+    ap.add_argument("--shape-model", help="a hupor train ssf run's shape.pt: ShapeInit + ShapeOpt rows")
+    ap.add_argument("--refine-steps", type=int, nargs="+", default=[0])
     args = ap.parse_args()
     from hupor.data.synth import SceneConfig, load_motion_library, render_scene
     from hupor.records import CAUSE_CODE
@@ -43,9 +47,17 @@ def main() -> int:
     from hupor.ssf.labels2d import label_people_2d
 
     lifter = Lifter(load_bundle(ASSETS / "lift.pt"))
+    fitters = {}
+    if args.shape_model:
+        from hupor.ssf.fit import ShapeFitter
+
+        for n in args.refine_steps:
+            name = f"3D withheld: 2D + mask + image, ShapeInit + ShapeOpt, {n} fit steps"
+            fitters[name] = ShapeFitter(args.shape_model, refine_steps=n)
+            rows[name] = []
     truth_v, truth_c = [], []
     for i in range(args.scenes):
-        _, rec, maps = render_scene(cfg, args.seed, i, lib, maps=True)
+        img, rec, maps = render_scene(cfg, args.seed, i, lib, maps=True)
         raw = maps.ids.astype(np.int64)                          # rendered: -1 background, -2 occluder
         ids = np.where(raw == -1, 0, np.where(raw == -2, 1, raw + 2))   # the PNG convention of synth --maps
         truth_v.append(rec.visibility.ravel())
@@ -55,6 +67,9 @@ def main() -> int:
         rows["capsule body + mask"].append(label_people(rec.joints_3d, rec.intrinsics, w, h, cfg, ids)[0].ravel())
         rows["3D withheld: 2D + mask, lifted body"].append(label_people_2d(
             rec.joints_2d, rec.visibility > 0, rec.intrinsics, w, h, ids, sampled + 2, lifter, cfg)[0].ravel())
+        for name, fitter in fitters.items():
+            rows[name].append(label_people_2d(rec.joints_2d, rec.visibility > 0, rec.intrinsics, w, h, ids,
+                                              sampled + 2, rule=cfg, fitter=fitter, image=img)[0].ravel())
         # naive: the pixel shows another person of the record who is nearer (root depth)
         uv = np.rint(rec.joints_2d).astype(int)
         inside = (rec.visibility > 0)

@@ -8,6 +8,7 @@
     hupor train refiner  --config cpu-tiny data.pairs=[pairs.npz] [data.mix_pairs=[synth.npz]] --bundle B.pt
     hupor train export   --detector D --reasoner R --refiner F --out model.pt
     hupor train plugin   --method higherhrnet --reasoner dsed --out runs/hh data.train=[R.json]
+    hupor train ssf      --out runs/ssf [--config ssf-cpu] [key=value ...] [--resume]
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--base", help="a trained base bundle: skip the base stage")
     s.add_argument("--resume", action="store_true", help="continue killed stages from their checkpoints")
     s.set_defaults(func=_run_plugin)
+    s = sub.add_parser("ssf", help="SSF's ShapeInit + ShapeOpt on person crops of rendered scenes",
+                       description="Train SSF's body networks (supplement §2.2, docs/ssf.md) on crops of rendered "
+                                   "scenes; writes OUT/shape.pt for hupor ssf --shape-model.")
+    s.add_argument("--config", default="ssf-cpu", help="SSF training config: bundled name or YAML (default ssf-cpu)")
+    s.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides, e.g. steps=100")
+    s.add_argument("--out", required=True, help="run folder")
+    s.add_argument("--resume", action="store_true", help="continue the run in OUT from its newest checkpoint")
+    s.set_defaults(func=_run_ssf)
     s = sub.add_parser("pairs", help="RefineNet training pairs from a trained detector+reasoner")
     s.add_argument("--config", default="cpu-tiny")
     s.add_argument("overrides", nargs="*", metavar="key=value")
@@ -205,6 +214,17 @@ def _run_plugin(args) -> int:
     rdir = out / f"reasoner-{args.reasoner}"
     res = run_stage("reasoner", rcfg, rdir, resume=args.resume and rdir.is_dir(), base_bundle=base)
     print(f"reasoner ({args.reasoner}): {res.global_step} steps; bundle {res.bundle}")
+    return 0
+
+
+def _run_ssf(args) -> int:
+    from ..config import load_config
+    from ..ssf.train import ShapeTrainConfig, train_shape
+
+    cfg = load_config(ShapeTrainConfig, args.config, args.overrides)
+    res = train_shape(cfg, args.out, resume=args.resume)
+    val = {k: round(v, 4) for k, v in res["metrics"].items() if k.startswith("val/") and k.endswith("total")}
+    print(f"SSF shape model: {res['train_crops']} training crops, validation {val}; {res['shape']}")
     return 0
 
 

@@ -1,10 +1,14 @@
 """SSF: pseudo occlusion labels for data that has none (HUPOR supplement §2.2, Fig. 6).
 
-Built so far: the label step with the built-in capsule body (``capsule.py``: the renderer's 17
-capsules rebuilt from a person's 15 MPI15 joints; ``labels.py``: every person's body in one scene,
-each joint labelled visible / occluded (person, self, object with a mask) / truncated by the
-generator's own ray rule; ``labels2d.py``: the same from 2D joints and an instance mask, the body
-lifted from the 2D). Not yet: ShapeInit / ShapeOpt (fitting shape and pose from images and masks), SMPL.
+* ``capsule.py`` / ``body.py``: the renderer's capsule body, rebuilt from 15 MPI15 joints, and as a
+  differentiable parametric model (shape, pose, Skeleton2Pose, soft silhouette); ``smpl.py``: SMPL
+  through ``smplx`` with the user's own model files;
+* ``labels.py``: every person's body in one scene, each joint labelled visible / occluded (person,
+  self, object with a mask) / truncated by the generator's own ray rule;
+* ``labels2d.py``: the same from 2D joints and an instance mask (depth order from the mask), the
+  body lifted from the 2D or fitted by ShapeInit + ShapeOpt (``nets.py``, ``crops.py``, ``train.py``,
+  ``fit.py``).
+
 docs/ssf.md.
 """
 

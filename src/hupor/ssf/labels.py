@@ -93,7 +93,7 @@ def read_mask(path) -> np.ndarray:
     return m.astype(np.int64)
 
 
-def relabel_records(records, root=None, lifter=None, body=None) -> tuple[list, dict]:
+def relabel_records(records, root=None, lifter=None, body=None, fitter=None) -> tuple[list, dict]:
     """Records → copies whose ``visibility`` and ``cause`` come from :func:`label_people` (records
     with 3D: ``meta.labels`` = ``"ssf-capsule"``, or ``"ssf-capsule+mask"`` when the record's
     ``mask`` (relative to ``root``) was read) or, for records without 3D but with a mask, from
@@ -101,7 +101,9 @@ def relabel_records(records, root=None, lifter=None, body=None) -> tuple[list, d
     only for which joints have a 2D label, v > 0), and counts of what changed. A record with neither
     3D nor a mask is refused. COCO records (``hupor convert coco``) carry per-person polygons in
     ``meta.segmentation``; they stand in for a mask (:func:`polygons_to_ids`). ``body``: an :class:`hupor.ssf.smpl.SMPLBody` to label records with 3D
-    by fitted SMPL meshes instead of capsules (``"ssf-smpl"``, ``"ssf-smpl+mask"``)."""
+    by fitted SMPL meshes instead of capsules (``"ssf-smpl"``, ``"ssf-smpl+mask"``). ``fitter``: a
+    :class:`hupor.ssf.fit.ShapeFitter` (ShapeInit + ShapeOpt on the record's image) for the bodies of
+    records without 3D instead of the lifter (``"ssf-shape+mask"``)."""
     from pathlib import Path
 
     from .labels2d import default_lifter, label_people_2d
@@ -134,10 +136,17 @@ def relabel_records(records, root=None, lifter=None, body=None) -> tuple[list, d
             tag = "ssf-capsule+mask" if ids is not None else "ssf-capsule"
         else:
             pid = np.asarray((rec.meta or {}).get("person_index", range(rec.num_persons))) + 2
-            lifter = default_lifter() if lifter is None else lifter     # loaded once for all records
+            image = None
+            if fitter is not None:
+                from ..media import read_image
+
+                ip = Path(rec.path)
+                image = read_image(ip if ip.is_absolute() or root is None else Path(root) / ip)
+            else:
+                lifter = default_lifter() if lifter is None else lifter     # loaded once for all records
             vis, cause = label_people_2d(rec.joints_2d, rec.visibility > 0, rec.intrinsics, rec.width, rec.height,
-                                         ids, pid, lifter)
-            tag = "ssf-2d+mask"
+                                         ids, pid, lifter, fitter=fitter, image=image)
+            tag = "ssf-shape+mask" if fitter is not None else "ssf-2d+mask"
             stats["lifted"] += 1
         stats["images"] += 1
         stats["joints"] += int(vis.size)

@@ -2,8 +2,9 @@
 
 Without 3D the depth order between people comes from the instance-id mask (it holds the front-most
 surface) and each body's shape and self-occlusion from a 3D pose lifted from its 2D joints
-(``hupor.lift``'s image-free lifter, the bundled ``lift.pt``; this stands in for the paper's
-ShapeInit network, which fits the body from the image). Per joint inside the image, over the label
+(``hupor.lift``'s image-free lifter, the bundled ``lift.pt``), or, with the image and a trained SSF
+shape model, the paper's way: ShapeInit on the person's crop, ShapeOpt on its mask, then a per-image
+fit (:class:`hupor.ssf.fit.ShapeFitter`). Per joint inside the image, over the label
 rule's ray pixels (:func:`hupor.data.synth.occlusion.ray_offsets`):
 
 * a majority on the occluder → occluded, cause ``object``;
@@ -28,10 +29,12 @@ from .labels import OCCLUDER_ID, label_people
 
 def label_people_2d(joints_2d: np.ndarray, in_frame: np.ndarray, intrinsics: Intrinsics, width: int, height: int,
                     ids: np.ndarray, person_ids=None, lifter=None,
-                    rule: SceneConfig = SceneConfig()) -> tuple[np.ndarray, np.ndarray]:
+                    rule: SceneConfig = SceneConfig(), fitter=None, image: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """``joints_2d`` (N, 15, 2) px; ``in_frame`` (N, 15) bool (the joints with a 2D label); ``ids``
     (H, W) instance-id mask; ``person_ids`` (N,) the mask id of each person (default 2, 3, …);
-    ``lifter``: a :class:`hupor.lift.lifter.Lifter` (default the bundled model). Returns
+    ``lifter``: a :class:`hupor.lift.lifter.Lifter` (default the bundled model); ``fitter``: a
+    :class:`hupor.ssf.fit.ShapeFitter` used instead, with ``image`` (H, W, 3) uint8 BGR. Returns
     ``visibility`` (N, 15) int8 and cause codes (N, 15) int8."""
     xy = np.asarray(joints_2d, np.float64).reshape(-1, 15, 2)
     lab = np.asarray(in_frame, bool).reshape(-1, 15) & np.isfinite(xy).all(-1)
@@ -45,7 +48,13 @@ def label_people_2d(joints_2d: np.ndarray, in_frame: np.ndarray, intrinsics: Int
     cause = np.where(lab & ~inside, CAUSE_CODE["truncated"], CAUSE_CODE["none"]).astype(np.int8)
     if n == 0:
         return vis, cause
-    self_vis = _self_occlusion(xy, lab, intrinsics, width, height, lifter, rule)
+    if fitter is not None:
+        if image is None or np.asarray(image).shape[:2] != (int(height), int(width)):
+            raise HuporError("SSF shape model: needs the record's image (of the mask's size)")
+        bodies = fitter.fit(image, ids, xy, lab, own, intrinsics)
+        self_vis = _own_body(bodies, intrinsics, width, height, rule)
+    else:
+        self_vis = _self_occlusion(xy, lab, intrinsics, width, height, lifter, rule)
     off = ray_offsets(rule.label_radius_px)
     pix = np.rint(np.where(inside[..., None], xy, 0.0)[:, :, None, :] + off[None, None]).astype(int)
     hit = ids[np.clip(pix[..., 1], 0, height - 1), np.clip(pix[..., 0], 0, width - 1)]      # (N, 15, S)
@@ -79,8 +88,16 @@ def _self_occlusion(xy, lab, intrinsics, width, height, lifter, rule) -> np.ndar
         return out
     poses = lifter.lift(np.where(lab[..., None], xy, np.nan)[ok], lab[ok], lab[ok].astype(float), width, height,
                         intrinsics)
-    for k, p in enumerate(np.flatnonzero(ok)):
-        j3 = poses.joints_3d[k]
+    bodies = np.full(xy.shape[:2] + (3,), np.nan)
+    bodies[ok] = poses.joints_3d
+    return _own_body(bodies, intrinsics, width, height, rule)
+
+
+def _own_body(bodies, intrinsics, width, height, rule) -> np.ndarray:
+    """(N, 15) visibility of each person's joints against its own capsule body ``bodies`` (N, 15, 3)
+    mm (2 for a person whose body is not finite)."""
+    out = np.full(bodies.shape[:2], 2, np.int8)
+    for p, j3 in enumerate(bodies):
         if np.isfinite(j3).all():
             out[p] = label_people(j3[None], intrinsics, width, height, rule)[0][0]
     return out

@@ -22,7 +22,7 @@ import numpy as np
 KEYS = ("AP", "AP50", "AP75", "AP_easy", "AP_medium", "AP_hard")
 
 
-def score(bundle: str, test: Path, scales=(1.0,)) -> dict:
+def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None) -> dict:
     """AP figures of one bundle on the test folder (``annotations.json`` + ``crowdpose.json``)."""
     from hupor.eval.keypoint_ap import coco_results, keypoint_ap
     from hupor.eval.predictions import parse_image
@@ -34,6 +34,8 @@ def score(bundle: str, test: Path, scales=(1.0,)) -> dict:
     recs = RecordSet.load(test / "annotations.json")
     pr = Predictor(bundle)
     pr.method.scales = tuple(scales)
+    if grouping and pr.method.name == "higherhrnet":
+        pr.method.grouping = grouping
     preds, ms = [], []
     for rec in recs:
         img = read_image(recs.image_path(rec))
@@ -52,6 +54,7 @@ def main() -> int:
     ap.add_argument("--bundles", nargs="+", required=True, metavar="NAME=PATH")
     ap.add_argument("--multi-scale", action="store_true", help="also test at scales 0.5, 1, 2")
     ap.add_argument("--json", help="write the figures here")
+    ap.add_argument("--grouping", choices=("ae", "paf"), help="HigherHRNet bundles: override the grouping")
     args = ap.parse_args()
     import torch
 
@@ -61,7 +64,7 @@ def main() -> int:
     for scales in tests:
         for item in args.bundles:
             name, path = item.split("=", 1)
-            r = score(path, Path(args.test), scales)
+            r = score(path, Path(args.test), scales, args.grouping)
             rows.append({"name": name, "bundle": path, **r})
     print("| test | model | " + " | ".join(KEYS) + " | people | ms |\n|" + "---|" * (len(KEYS) + 4))
     for r in rows:

@@ -173,3 +173,22 @@ def test_scales_flag_needs_a_2d_model(tmp_path, capsys):
     cv2.imwrite(str(img), np.zeros((96, 128, 3), np.uint8))
     assert main(["predict", str(img), "--scales", "0.5", "1", "--json-output", str(tmp_path / "o")]) == 2
     assert "only for 2D plug-in models" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("reasoner", [False, True])
+def test_paf_grouping_of_a_higherhrnet_bundle(tmp_path, capsys, reasoner):
+    """--grouping paf groups by the PAF branch (the reasoner's limb fields when it has one); the
+    flag is refused for other models."""
+    path = _bundle(tmp_path, "higherhrnet", reasoner)
+    img = tmp_path / "a.png"
+    cv2.imwrite(str(img), np.random.default_rng(1).integers(0, 255, (96, 128, 3), dtype=np.uint8))
+    pr = Predictor(path)
+    pr.method.grouping = "paf"
+    raw = pr.method.infer(np.zeros((1, 96, 128, 3), np.uint8))[0]
+    assert raw["pafs"].shape[-2:] == (24, 32) and raw["pafs"].shape[0] % 2 == 0
+    assert main(["predict", str(img), "--grouping", "paf", "--json-output", str(tmp_path / "o")]) == 2
+    assert "only for HigherHRNet" in capsys.readouterr().err
+    assert main(["predict", str(img), "--checkpoint", str(path), "--grouping", "paf",
+                 "--json-output", str(tmp_path / "o")]) == 0
+    out = json.loads(next((tmp_path / "o").glob("*.json")).read_text())
+    validate_poses(out)

@@ -46,6 +46,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default cpu)")
     p.add_argument("--batch-size", type=int, default=1, help="images per network call (default 1)")
     p.add_argument("--flip", action="store_true", help="flip test: average with the mirrored image")
+    p.add_argument("--grouping", choices=("ae", "paf"),
+                   help="HigherHRNet plug-in models: group the peaks by the associative-embedding tags (ae, the "
+                        "paper's) or by the PAF branch (paf); default the model's model.higherhrnet.grouping")
     p.add_argument("--scales", type=float, nargs="+", metavar="S",
                    help="2D plug-in models: multi-scale test, e.g. 0.5 1 2 (HigherHRNet's; default 1)")
     p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"),
@@ -140,6 +143,10 @@ def run(args) -> int:
                            flip_test=args.flip, runtime=args.runtime))
     if args.scales:
         _set_scales(predictor, args.scales)
+    if args.grouping:
+        if getattr(predictor.method, "name", None) != "higherhrnet":
+            raise HuporError("--grouping: only for HigherHRNet plug-in models")
+        predictor.method.grouping = args.grouping
     out = _Outputs(args.json_output, args.image_output, args.plot3d)
     depth = 0 if args.no_prefetch else PREFETCH_DEPTH
     ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames, depth)

@@ -42,6 +42,7 @@ class Plugin2DMethod:
         self.bundle, self.name = bundle, bundle.method
         model = bundle.model_config
         self.joints = plugin_config(model).joints
+        self.grouping = model.higherhrnet.grouping if self.name == "higherhrnet" else "fields"
         self.skeleton = plugin_skeleton(self.joints)
         self.codec_params = codec_params if codec_params is not None else bundle.codec_params()
         from ..codec import DecodeParams
@@ -69,9 +70,10 @@ class Plugin2DMethod:
             if tuple(self.scales) != (1.0,):
                 out = _multi_scale(net, x, out, self.scales)
             heat, paf = base_maps(self.name, net, out, limbs=self.bundle.reasoner is not None)
-            reasoned = None
+            reasoned = limb_fields = None
             if self.bundle.reasoner is not None:
-                reasoned = maps57_to_fields(self.bundle.reasoner.infer(fields_to_maps57(heat, paf)), self.skeleton)[0]
+                reasoned, limb_fields = maps57_to_fields(self.bundle.reasoner.infer(fields_to_maps57(heat, paf)),
+                                                         self.skeleton)
                 reasoned = reasoned.clamp(0, 1)
             if self.name == "higherhrnet":
                 lo, hi = out.heatmaps.clamp(0, 1), out.heatmaps_hi.clamp(0, 1)
@@ -79,7 +81,9 @@ class Plugin2DMethod:
                     lo = reasoned
                     hi = torch.maximum(hi, F.interpolate(reasoned, size=hi.shape[-2:], mode="bilinear",
                                                          align_corners=False))
-                rows = [{"heat_lo": lo[i], "tags": out.tags[i], "heat_hi": hi[i]} for i in range(len(x))]
+                pafs = limb_fields if limb_fields is not None else out.pafs
+                rows = [{"heat_lo": lo[i], "tags": out.tags[i], "heat_hi": hi[i],
+                         **({"pafs": pafs[i]} if self.grouping == "paf" else {})} for i in range(len(x))]
             else:
                 from ..plugins.pifpaf import fields
 
@@ -98,8 +102,14 @@ class Plugin2DMethod:
         if self.name == "higherhrnet":
             from ..plugins.ae import decode_higher
 
-            kp, score = decode_higher(raw["heat_lo"], raw["tags"], raw["heat_hi"], self.threshold,
-                                      HIGHER_TAG_THRESHOLD)
+            if self.grouping == "paf":
+                from ..plugins.pafgroup import decode_higher_paf
+
+                kp, score = decode_higher_paf(raw["heat_lo"], raw["pafs"], raw["heat_hi"], LIMBS[self.joints],
+                                              self.threshold)
+            else:
+                kp, score = decode_higher(raw["heat_lo"], raw["tags"], raw["heat_hi"], self.threshold,
+                                          HIGHER_TAG_THRESHOLD)
         else:
             from ..plugins.fields import decode_pifpaf
 

@@ -92,7 +92,9 @@ class HigherHRNetConfig:
     one associative-embedding tag map per joint (else one shared); ``paf_branch``: the added branch of
     one BasicBlock + 1×1 conv giving 2 channels (x, y) per limb at 1/4 resolution (our reading of the
     supplement's "a new branch that outputs PAF-like limb fields"); ``paf_loss_weight``: 0.5;
-    ``ae_weight``: the associative-embedding pull and push weight (HigherHRNet's 1e-3)."""
+    ``ae_weight``: the associative-embedding pull and push weight (HigherHRNet's 1e-3); ``grouping``:
+    how the decoder groups the peaks into people, ``ae`` (the tags, as the paper) or ``paf`` (the
+    PAF branch's limb fields, :mod:`hupor.plugins.pafgroup`; needs ``paf_branch``)."""
 
     hrnet: HRNetConfig = field(default_factory=HRNetConfig)
     joints: str = "crowdpose14"
@@ -101,8 +103,13 @@ class HigherHRNetConfig:
     paf_branch: bool = True
     paf_loss_weight: float = 0.5
     ae_weight: float = 1e-3
+    grouping: str = "ae"
 
     def __post_init__(self):
+        if self.grouping not in ("ae", "paf"):
+            raise HuporError(f"model.higherhrnet.grouping: 'ae' or 'paf', got {self.grouping!r}")
+        if self.grouping == "paf" and not self.paf_branch:
+            raise HuporError("model.higherhrnet.grouping: 'paf' needs model.higherhrnet.paf_branch: true")
         if self.joints not in LIMBS:
             raise HuporError(f"model.higherhrnet.joints: one of {', '.join(LIMBS)}, got {self.joints!r}")
         if self.deconv_blocks < 0:

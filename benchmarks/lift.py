@@ -17,7 +17,10 @@ intrinsics. Rows: the lifter; "no reasoning" (the lifter's 3D for the given join
 missing); "flat" (every joint at the lifter's root depth: no relative depth); the lifter given the
 true root depth (what the body-size rule costs); the lifter with the *size-limited* root depth (the true
 depth × the mean skeleton's size / the person's true size: what a perfect 2D size measurement gives
-when the person's height is unknown, the floor of any depth from body size). Metrics: ``hupor.bench.evaluate_predictions``
+when the person's height is unknown, the floor of any depth from body size); with a *known floor*
+(the scene's camera height and pitch given, as ``hupor lift --camera-height --pitch`` takes them,
+:class:`hupor.lift.floor.Floor`): the floor's depth alone, and the lifter's default with a floor
+(the geometric mean of the body-size and the floor depths). Metrics: ``hupor.bench.evaluate_predictions``
 (MuPoTS kit rules; 14 scored joints, head_top included, which COCO never gives).
 """
 
@@ -55,6 +58,7 @@ def main() -> None:
     from hupor.data.synth import SceneConfig, SkeletonScenes
     from hupor.lift import load_noise
     from hupor.lift.coco import coco_to_mpi15
+    from hupor.lift.floor import Floor
     from hupor.lift.lifter import Lifter
     from hupor.nets import load_bundle
     from hupor.train.config import load_experiment
@@ -74,7 +78,8 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     rows = {"lifter (body-size root depth)": [], "no reasoning (given joints only)": [],
             "flat (no relative depth)": [], "lifter, true root depth": [],
-            "lifter, size-limited root depth": []}
+            "lifter, size-limited root depth": [], "known floor: the floor depth alone": [],
+            "**known floor: lifter --camera-height --pitch** (body size × floor)": []}
     limbs = np.asarray(lifter.skeleton.limbs)
     mean_size = 10.0 * float(np.sum(lifter.skeleton.bone_length_cm))
     z_err = []
@@ -110,6 +115,16 @@ def main() -> None:
             root3d = rec.intrinsics.backproject(poses.joints_2d[:, root], gt_root * mean_size / size)
             sized = sized - sized[:, root:root + 1] + root3d[:, None]
         rows["lifter, size-limited root depth"].append((poses.joints_2d, sized))
+        floor = Floor(rec.meta["camera_height_mm"], rec.meta["pitch_deg"])
+        alone = poses.joints_3d.copy()
+        if len(alone):
+            rel = alone - alone[:, root:root + 1]
+            z = floor.depth(rel, poses.joints_2d[:, root], rec.intrinsics, poses.root_depth_mm)
+            alone = rec.intrinsics.backproject(poses.joints_2d[:, root], z)[:, None] + rel
+        rows["known floor: the floor depth alone"].append((poses.joints_2d, alone))
+        both = lifter.lift_coco(kp, rec.width, rec.height, rec.intrinsics, floor=floor)
+        rows["**known floor: lifter --camera-height --pitch** (body size × floor)"].append(
+            (both.joints_2d, both.joints_3d))
     people = sum(r.num_persons for r in scenes)
     print(f"{len(scenes)} scenes (seed {args.seed}), {people} people, noise {args.noise}; model {args.model}")
     print("| row | lifted / annotated | all PCK_rel | all PCK_abs | all PCK_occ | matched PCK_rel | matched PCK_abs | "

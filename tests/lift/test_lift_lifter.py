@@ -156,6 +156,12 @@ def test_cli_lift_writes_valid_poses_and_refuses_unknown_ids(tmp_path, capsys):
     assert person["joint_state"][MPI15.joints.index("head_top")] == "occluded_inferred"
     assert person["joint_state"][MPI15.joints.index("l_knee")] == "visible"
     assert all(p is not None for p in person["joints_3d_mm"]) and person["root_depth_mm"] > 0
+    # a known floor changes the root depth and is written into the model info
+    assert main(["lift", str(tmp_path / "res.json"), "--coco-images", str(tmp_path / "gt.json"), "--model", str(model),
+                 "--fov", "60", "--camera-height", "1500", "--pitch", "5", "--json-output", str(tmp_path / "f")]) == 0
+    floored = read_poses(tmp_path / "f" / "a.json")
+    assert floored["model"]["floor"] == {"camera_height_mm": 1500.0, "pitch_deg": 5.0}
+    assert floored["persons"][0]["root_depth_mm"] != pytest.approx(person["root_depth_mm"])
     (tmp_path / "gt2.json").write_text(json.dumps({"images": [{"id": 4, "width": 640, "height": 480}]}))
     assert main(["lift", str(tmp_path / "res.json"), "--coco-images", str(tmp_path / "gt2.json"),
                  "--model", str(model), "--json-output", str(tmp_path / "o2")]) == 2

@@ -34,6 +34,11 @@ def register(subparsers) -> argparse.ArgumentParser:
                         "occluded pelvis, and a model with a hint channel (the bundled one) reads them all "
                         "(default 0.05)")
     p.add_argument("--min-score", type=float, default=0.0, help="skip detections scoring below this (default 0)")
+    p.add_argument("--camera-height", type=float, metavar="MM",
+                   help="a known floor: the camera's height above it in mm (a fixed camera); the root depth is then "
+                        "the geometric mean of the body-size depth and the depth that puts the feet on the floor")
+    p.add_argument("--pitch", type=float, metavar="DEG",
+                   help="with --camera-height: the camera's downward pitch in degrees (default 0, level; roll 0)")
     from ..progress import add_flag
 
     add_flag(p)
@@ -71,10 +76,19 @@ def run(args) -> int:
     if unknown:
         raise HuporError(f"{args.results}: image_id {unknown[0]} has no size in "
                          f"{args.coco_images or args.images} ({len(unknown)} ids without one)")
+    floor = None
+    if args.pitch is not None and args.camera_height is None:
+        raise HuporError("--pitch: give --camera-height too (the floor needs both)")
+    if args.camera_height is not None:
+        from ..lift.floor import Floor
+
+        floor = Floor(args.camera_height, args.pitch or 0.0)
     bundle = load_bundle(args.model or default_lift_model())
     lifter = Lifter(bundle)
     model_info = {"name": Path(args.model).stem if args.model else "lift", "method": "lift",
                   "skeleton": bundle.skeleton.name}
+    if floor is not None:
+        model_info["floor"] = {"camera_height_mm": floor.camera_height_mm, "pitch_deg": floor.pitch_deg}
     out_dir = Path(args.json_output)
     out_dir.mkdir(parents=True, exist_ok=True)
     from ..progress import bar, enabled
@@ -85,7 +99,7 @@ def run(args) -> int:
         dets = [(k, s) for k, s in results[image_id] if s >= args.min_score]
         intr, source = resolve_intrinsics(w, h, K=K, fx=args.fx, fov_degrees=args.fov)
         kp = np.stack([k for k, _ in dets]) if dets else np.zeros((0, 17, 3))
-        poses = lifter.lift_coco(kp, w, h, intr, args.threshold, args.root_threshold)
+        poses = lifter.lift_coco(kp, w, h, intr, args.threshold, args.root_threshold, floor=floor)
         n_skipped += len(kp) - len(poses.joints_2d)
         pred = to_prediction(poses, Letterbox.fit(w, h, lifter.net_w, lifter.net_h), intr,
                              "file" if args.intrinsics else source)

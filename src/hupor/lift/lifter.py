@@ -78,10 +78,11 @@ class Lifter:
         self.passes = max(1, int(passes))
 
     def lift_coco(self, keypoints: np.ndarray, width: int, height: int, intrinsics: Intrinsics,
-                  threshold: float = 0.3, hint_threshold: float = 0.05) -> Poses:
+                  threshold: float = 0.3, hint_threshold: float = 0.05, floor=None) -> Poses:
         """COCO-17 detections (N, 17, 3) x, y px, score → :class:`Poses`: keypoints scoring at least
         ``threshold`` are given joints; those scoring at least ``hint_threshold`` anchor an occluded
-        pelvis (hips) and, for a model that :attr:`reads_hints`, are hints (``hupor lift``)."""
+        pelvis (hips) and, for a model that :attr:`reads_hints`, are hints (``hupor lift``). ``floor``:
+        a known :class:`hupor.lift.floor.Floor`, see :meth:`lift`."""
         from .coco import coco_hints, coco_to_mpi15
 
         low = min(hint_threshold, threshold)
@@ -90,7 +91,7 @@ class Lifter:
         if self.reads_hints:
             hxy, hint = coco_hints(keypoints, threshold, low)
             j2d = np.where(hint[..., None], hxy, j2d)
-        return self.lift(j2d, det, scores, width, height, intrinsics, anchor, hint)
+        return self.lift(j2d, det, scores, width, height, intrinsics, anchor, hint, floor)
 
     @property
     def reads_hints(self) -> bool:
@@ -98,14 +99,17 @@ class Lifter:
         return reads_hint_channel(self.refiner)
 
     def lift(self, joints_2d: np.ndarray, detected: np.ndarray, scores: np.ndarray, width: int, height: int,
-             intrinsics: Intrinsics, anchor: np.ndarray | None = None, hint: np.ndarray | None = None) -> Poses:
+             intrinsics: Intrinsics, anchor: np.ndarray | None = None, hint: np.ndarray | None = None,
+             floor=None) -> Poses:
         """People (N, J) → :class:`Poses` (people without a root are left out). Detected joints keep
         their 2D position (state ``visible``); the others are filled from the lifted 3D and projected
         (``occluded_inferred``). ``anchor`` (N,) bool: the root's 2D in ``joints_2d`` is a weak
         estimate (an occluded pelvis, :func:`hupor.lift.coco.coco_to_mpi15`): it anchors the person
         and keeps its 2D, but counts as inferred. ``hint`` (N, J) bool: joints whose 2D in
         ``joints_2d`` is a low-score keypoint (:func:`hupor.lift.coco.coco_hints`); a model that
-        :attr:`reads_hints` lifts with them, and they come out inferred (lifted 3D, its projection)."""
+        :attr:`reads_hints` lifts with them, and they come out inferred (lifted 3D, its projection).
+        ``floor``: a known :class:`hupor.lift.floor.Floor`; the final root depth is then the geometric
+        mean of the body-size one and the floor's."""
         sk = self.skeleton
         root = sk.root
         uv = np.asarray(joints_2d, np.float64)
@@ -132,6 +136,8 @@ class Lifter:
             out, _ = apply_refiner(self.refiner, uv_net, flat, inp, root, hint=hint)
             rel = out - out[:, root:root + 1]
             z = fit_root_depth(uv, inp, rel, intrinsics, root, z)
+        if floor is not None:
+            z = floor.combine(z, rel, uv[:, root], intrinsics)
         kept = det & ~hint                                                   # keep their 2D (the root too)
         kept[weak, root] = True
         root3d = intrinsics.backproject(uv[:, root], z)                       # (N, 3)

@@ -79,3 +79,25 @@ def test_2d_refuses_flags_of_hupors_own_networks(tmp_path, capsys, flag):
     cv2.imwrite(str(img), np.zeros((64, 64, 3), np.uint8))
     assert main(["predict", str(img), "--2d", "mediapipe", *flag, "--json-output", str(tmp_path / "o")]) == 2
     assert f"{flag[0]} applies to hupor's own networks" in capsys.readouterr().err
+
+
+def test_a_known_floor_moves_the_people_toward_their_true_depth(scene, tmp_path, capsys):
+    """--camera-height / --pitch reach the lifter (the scene's own floor: the depths get closer to the
+    truth) and are written into the model info; without --2d they are refused."""
+    from hupor.lift.floor import Floor
+
+    image = np.zeros((scene.height, scene.width, 3), np.uint8)
+    floor = Floor(scene.meta["camera_height_mm"], scene.meta["pitch_deg"])
+    errs = []
+    for f in (None, floor):
+        pred = Predictor(method=Lift2DMethod(FakeDetector(scene), load_bundle(default_lift_model()), floor=f))
+        out = pred.predict_arrays([image], K=scene.intrinsics.K)[0]
+        true = [scene.joints_3d[int(np.argmin(np.abs(scene.joints_2d[:, MPI15.root] - uv).sum(-1))), MPI15.root, 2]
+                for uv in out.joints_2d[:, MPI15.root]]
+        errs.append(np.abs(np.log(out.root_depth_mm / np.array(true))).mean())
+    assert pred.model_info["floor"]["camera_height_mm"] == floor.camera_height_mm
+    assert errs[1] < errs[0]
+    img = tmp_path / "a.jpg"
+    cv2.imwrite(str(img), image)
+    assert main(["predict", str(img), "--camera-height", "1500", "--json-output", str(tmp_path / "o")]) == 2
+    assert "only with --2d" in capsys.readouterr().err

@@ -34,16 +34,34 @@ def register(subparsers) -> argparse.ArgumentParser:
                         "occluded pelvis, and a model with a hint channel (the bundled one) reads them all "
                         "(default 0.05)")
     p.add_argument("--min-score", type=float, default=0.0, help="skip detections scoring below this (default 0)")
-    p.add_argument("--camera-height", type=float, metavar="MM",
-                   help="a known floor: the camera's height above it in mm (a fixed camera); the root depth is then "
-                        "the geometric mean of the body-size depth and the depth that puts the feet on the floor")
-    p.add_argument("--pitch", type=float, metavar="DEG",
-                   help="with --camera-height: the camera's downward pitch in degrees (default 0, level; roll 0)")
+    add_floor_flags(p)
     from ..progress import add_flag
 
     add_flag(p)
     p.set_defaults(func=run)
     return p
+
+
+def add_floor_flags(p) -> None:
+    """``--camera-height`` / ``--pitch`` (``hupor lift``, ``hupor predict --2d``)."""
+    p.add_argument("--camera-height", type=float, metavar="MM",
+                   help="a known floor: the camera's height above it in mm (a fixed camera); the lifter's root depth "
+                        "is then the geometric mean of the body-size depth and the depth that puts the feet on the floor")
+    p.add_argument("--pitch", type=float, metavar="DEG",
+                   help="with --camera-height: the camera's downward pitch in degrees (default 0, level; roll 0)")
+
+
+def floor_from_args(args):
+    """The :class:`hupor.lift.floor.Floor` of ``--camera-height`` / ``--pitch``, or None."""
+    from ..errors import HuporError
+
+    if args.pitch is not None and args.camera_height is None:
+        raise HuporError("--pitch: give --camera-height too (the floor needs both)")
+    if args.camera_height is None:
+        return None
+    from ..lift.floor import Floor
+
+    return Floor(args.camera_height, args.pitch or 0.0)
 
 
 def default_lift_model() -> Path:
@@ -76,13 +94,7 @@ def run(args) -> int:
     if unknown:
         raise HuporError(f"{args.results}: image_id {unknown[0]} has no size in "
                          f"{args.coco_images or args.images} ({len(unknown)} ids without one)")
-    floor = None
-    if args.pitch is not None and args.camera_height is None:
-        raise HuporError("--pitch: give --camera-height too (the floor needs both)")
-    if args.camera_height is not None:
-        from ..lift.floor import Floor
-
-        floor = Floor(args.camera_height, args.pitch or 0.0)
+    floor = floor_from_args(args)
     bundle = load_bundle(args.model or default_lift_model())
     lifter = Lifter(bundle)
     model_info = {"name": Path(args.model).stem if args.model else "lift", "method": "lift",

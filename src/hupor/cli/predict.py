@@ -28,6 +28,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                         "docs/lift.md) whose keypoints the image-free lifter turns into 3D, instead of hupor's networks")
     p.add_argument("--tile", type=int, default=256, metavar="PX",
                    help="with --2d: tile side for finding small people (0: the whole frame only; default 256)")
+    from .lift import add_floor_flags
+
+    add_floor_flags(p)
     p.add_argument("--json-output", metavar="DIR",
                    help="folder for the JSON files (default: hupor-output when no other output is asked)")
     p.add_argument("--image-output", metavar="DIR", help="folder for overlay images / videos")
@@ -110,6 +113,11 @@ def run(args) -> int:
         from ..methods.onnx_runtime import require
 
         require("onnxruntime")  # a missing extra fails here, before any input is read
+    from .lift import floor_from_args
+
+    floor = floor_from_args(args)
+    if floor is not None and not args.detector_2d:
+        raise HuporError("--camera-height / --pitch: only with --2d (the image-free lifter's root depth)")
     detector_2d = _detector_2d(args) if args.detector_2d else None
     if args.batch_size < 1:
         raise HuporError(f"--batch-size must be >= 1, got {args.batch_size}")
@@ -137,7 +145,7 @@ def run(args) -> int:
     if not sources:
         _report(0, 0, errors)
         return 2
-    predictor = (_lift_predictor(args.checkpoint, detector_2d) if detector_2d is not None else
+    predictor = (_lift_predictor(args.checkpoint, detector_2d, floor) if detector_2d is not None else
                  Predictor(args.checkpoint, device=args.device,
                            input_size=tuple(args.input_size) if args.input_size else None,
                            flip_test=args.flip, runtime=args.runtime))
@@ -236,7 +244,7 @@ def _detector_2d(args):
     return DETECTORS[args.detector_2d](TileConfig(tile=args.tile))
 
 
-def _lift_predictor(checkpoint, detector):
+def _lift_predictor(checkpoint, detector, floor=None):
     from ..cli.lift import default_lift_model
     from ..methods.lift2d import Lift2DMethod
     from ..nets import load_bundle
@@ -244,7 +252,7 @@ def _lift_predictor(checkpoint, detector):
 
     bundle = load_bundle(checkpoint or default_lift_model())
     name = Path(checkpoint).stem if checkpoint else "lift"
-    return Predictor(method=Lift2DMethod(detector, bundle, model_name=name))
+    return Predictor(method=Lift2DMethod(detector, bundle, model_name=name, floor=floor))
 
 
 def _read_images(sources) -> list:

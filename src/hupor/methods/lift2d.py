@@ -19,13 +19,14 @@ from ..codec import CodecParams, Poses
 
 class Lift2DMethod:
     """``detector``: ``image BGR → (N, 17, 3)`` COCO keypoints (``hupor.detect2d``); ``bundle``: a
-    lift model bundle (``method: lift``); ``threshold`` / ``root_threshold`` as ``hupor lift``."""
+    lift model bundle (``method: lift``); ``threshold`` / ``root_threshold`` as ``hupor lift``;
+    ``floor``: a known :class:`hupor.lift.floor.Floor` (``--camera-height --pitch``)."""
 
     name = "lift"
     full_frame = True
 
     def __init__(self, detector, bundle, threshold: float = 0.3, root_threshold: float = 0.05,
-                 model_name: str = "lift"):
+                 model_name: str = "lift", floor=None):
         from ..lift.lifter import Lifter
 
         self.detector = detector
@@ -33,7 +34,10 @@ class Lift2DMethod:
         self.skeleton = bundle.skeleton
         self.codec_params: CodecParams = bundle.codec_params()
         self.threshold, self.root_threshold = float(threshold), float(min(root_threshold, threshold))
+        self.floor = floor
         self.info = {"method": "lift", "name": model_name, "detector_2d": getattr(detector, "model", str(detector))}
+        if floor is not None:
+            self.info["floor"] = {"camera_height_mm": floor.camera_height_mm, "pitch_deg": floor.pitch_deg}
 
     def infer(self, images, records=None) -> list[dict]:
         """Full-resolution BGR images (a list) → ``{"keypoints": (N, 17, 3)}`` per image."""
@@ -41,7 +45,8 @@ class Lift2DMethod:
 
     def decode(self, raw: dict, letterbox: Letterbox, intrinsics: Intrinsics) -> Poses:
         return self.lifter.lift_coco(np.asarray(raw["keypoints"]).reshape(-1, 17, 3), letterbox.image_w,
-                                     letterbox.image_h, intrinsics, self.threshold, self.root_threshold)
+                                     letterbox.image_h, intrinsics, self.threshold, self.root_threshold,
+                                     floor=self.floor)
 
     def stages(self, visible_threshold: float = 0.3, visible_radius: int = 1) -> list:
         return []

@@ -32,7 +32,7 @@ def test_legacy_bundle_predicts_bit_identical_to_before_the_seam(flip):
     # convolutions differently in the last bits, so floats get a tolerance far below a pixel / mm
     np.testing.assert_array_equal(out.joint_state, before[f"flip{int(flip)}_joint_state"])
     for name in ("joints_2d", "joints_3d", "joint_scores", "root_depth_mm", "person_scores"):
-        np.testing.assert_allclose(getattr(out, name), before[f"flip{int(flip)}_{name}"], rtol=1e-6, atol=1e-4,
+        np.testing.assert_allclose(getattr(out, name), before[f"flip{int(flip)}_{name}"], rtol=1e-5, atol=1e-3,
                                    err_msg=name)
 
 

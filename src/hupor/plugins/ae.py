@@ -91,6 +91,15 @@ def ae_loss(tags: torch.Tensor, joints: list[np.ndarray]) -> tuple[torch.Tensor,
     return torch.stack(pulls).mean(), torch.stack(pushes).mean()
 
 
+def peak_heat(heat_lo: np.ndarray, heat_hi: np.ndarray) -> np.ndarray:
+    """The heatmaps the decoders find peaks in: the mean of the 1/2 maps (J, 2h, 2w) and the
+    bilinearly upsampled 1/4 maps (J, h, w)."""
+    lo = torch.as_tensor(np.asarray(heat_lo, np.float32))[None]
+    size = tuple(np.asarray(heat_hi).shape[-2:])
+    return 0.5 * (np.asarray(heat_hi, np.float32)
+                  + F.interpolate(lo, size=size, mode="bilinear", align_corners=False)[0].numpy())
+
+
 def decode_higher(heat_lo: np.ndarray, tags: np.ndarray, heat_hi: np.ndarray, threshold: float = 0.1,
                   tag_threshold: float = 1.0, max_peaks: int = 30, order=None) -> tuple[np.ndarray, np.ndarray]:
     """One image: ``heat_lo`` (J, h, w), ``tags`` (T, h, w), ``heat_hi`` (J, 2h, 2w) →
@@ -98,10 +107,8 @@ def decode_higher(heat_lo: np.ndarray, tags: np.ndarray, heat_hi: np.ndarray, th
     mean score over the joint set. ``order``: the joint order of the grouping (default 0..J−1)."""
     from scipy.optimize import linear_sum_assignment
 
-    lo = torch.as_tensor(np.asarray(heat_lo, np.float32))[None]
-    size = tuple(np.asarray(heat_hi).shape[-2:])
-    heat = 0.5 * (np.asarray(heat_hi, np.float32)
-                  + F.interpolate(lo, size=size, mode="bilinear", align_corners=False)[0].numpy())
+    heat = peak_heat(heat_lo, heat_hi)
+    size = heat.shape[-2:]
     tag = F.interpolate(torch.as_tensor(np.asarray(tags, np.float32))[None], size=size, mode="bilinear",
                         align_corners=False)[0].numpy()
     nj = heat.shape[0]

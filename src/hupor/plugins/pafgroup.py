@@ -15,12 +15,11 @@ its joints' heatmap scores; a person's score is their sum over the joint set / J
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from ..codec.grid import out_to_net
 from ..codec.paf import candidate_pairs, pair_scores
 from ..codec.peaks import find_peaks
+from .ae import peak_heat
 
 
 def decode_higher_paf(heat_lo: np.ndarray, pafs: np.ndarray, heat_hi: np.ndarray, limbs, threshold: float = 0.1,
@@ -28,10 +27,7 @@ def decode_higher_paf(heat_lo: np.ndarray, pafs: np.ndarray, heat_hi: np.ndarray
     """One image: ``heat_lo`` (J, h, w), ``pafs`` (2·L, h, w) unit limb vectors at 1/4, ``heat_hi``
     (J, 2h, 2w), ``limbs`` (L, 2) joint pairs → ``keypoints`` (N, J, 3) x, y network-input px and
     score (0 where absent), ``scores`` (N,)."""
-    lo = torch.as_tensor(np.asarray(heat_lo, np.float32))[None]
-    size = tuple(np.asarray(heat_hi).shape[-2:])
-    heat = 0.5 * (np.asarray(heat_hi, np.float32)
-                  + F.interpolate(lo, size=size, mode="bilinear", align_corners=False)[0].numpy())
+    heat = peak_heat(heat_lo, heat_hi)
     nj = heat.shape[0]
     peaks = find_peaks(heat, threshold, max_peaks=max_peaks)
     npk = len(peaks.score)

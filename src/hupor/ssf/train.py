@@ -160,7 +160,11 @@ def crop_cache(path: Path, seed: int, scenes: int, size: int) -> dict:
 
     data = build_crop_set(seed, scenes, size=size)
     data["meta"] = np.array([seed, scenes, size])
-    write_atomic(path, lambda p: np.savez(open(p, "wb"), **data))
+    def _save(p):
+        with open(p, "wb") as f:      # a file object: np.savez would append ".npz" to the temp name
+            np.savez(f, **data)
+
+    write_atomic(path, _save)
     return data
 
 

@@ -85,6 +85,23 @@ def test_shapeinit_and_shapeopt_overfit_one_batch(people):
     assert overfit_ratio(opt, lambda n: ssf_loss(n(mask, start), target, w)["total"], steps=60) < 0.3
 
 
+def test_shapeinit_reads_the_2d_joints_when_asked(people):
+    """Two people behind the same crop: only their 2D joints can tell them apart."""
+    torch.manual_seed(0)
+    pose, shape, _ = skeleton_to_pose(people[:2])
+    target = {"params": join_params(pose, shape).float(),
+              "joints": (people[:2] - people[:2, MPI15.root:MPI15.root + 1]).float()}
+    init = ShapeInit(ResNetConfig(block="basic", layers=(1, 1, 1, 1), width=8, stem_width=8), joints_input=True)
+    crop = torch.randn(1, 3, 32, 32).expand(2, -1, -1, -1)
+    jin = torch.rand(2, 15, 3) * 2 - 1
+    with pytest.raises(ValueError, match="2D joints"):
+        init(crop)
+    w = SSFLossWeights()
+    assert overfit_ratio(init, lambda n: ssf_loss(n(crop, jin), target, w)["total"], steps=80) < 0.3
+    blind = ShapeInit(ResNetConfig(block="basic", layers=(1, 1, 1, 1), width=8, stem_width=8))
+    assert overfit_ratio(blind, lambda n: ssf_loss(n(crop), target, w)["total"], steps=80) > 0.3
+
+
 def test_loss_terms_follow_the_weights(people):
     pose, shape, _ = skeleton_to_pose(people[:1])
     p = join_params(pose, shape).float()

@@ -5,7 +5,7 @@ import pytest
 
 from hupor.camera import Intrinsics
 from hupor.errors import HuporError
-from hupor.ssf.crops import crop_camera, crop_person, croppable, person_box
+from hupor.ssf.crops import crop_camera, crop_person, croppable, joint_input, person_box
 
 
 def test_person_box_is_square_around_the_labelled_joints():
@@ -37,3 +37,18 @@ def test_a_point_lands_where_the_crop_camera_projects_it():
     assert abs(mu - cu) <= 1 and abs(mv - cv) <= 1
     outside = crop_person(image, None, 7, (-500.0, -500.0, -400.0, -400.0), 16)
     assert outside[1] is None and outside[0].max() == 0              # off the image: black
+
+
+def test_joint_input_marks_where_the_crop_shows_each_labelled_joint():
+    image = np.zeros((100, 120, 3), np.uint8)
+    image[40, 70] = 255
+    xy = np.array([[[70.0, 40.0], [30.0, 20.0], [90.0, 80.0]]])
+    lab = np.array([[True, True, False]])
+    box = person_box(xy[0], lab[0])
+    crop, _ = crop_person(image, None, 0, box, 32)
+    ji = joint_input(xy, lab, np.array([box]), 32)
+    assert ji.shape == (1, 3, 3) and ji.dtype == np.float32
+    v, u = np.unravel_index(crop[0].argmax(), crop[0].shape)
+    assert abs(ji[0, 0, 0] - ((u + 0.5) / 32 * 2 - 1)) < 2 / 32 and abs(ji[0, 0, 1] - ((v + 0.5) / 32 * 2 - 1)) < 2 / 32
+    assert (ji[0, :2, 2] == 1).all() and (ji[0, 2] == 0).all()           # unlabelled: (0, 0, 0)
+    assert np.abs(ji[0, :2, :2]).max() <= 1                              # the box holds its joints

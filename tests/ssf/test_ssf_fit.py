@@ -11,7 +11,8 @@ from hupor.ssf.fit import ShapeFitter
 from hupor.ssf.labels2d import label_people_2d
 from hupor.ssf.train import ShapeTrainConfig, load_shape, train_shape
 
-TINY = dict(scenes=6, val_scenes=2, steps=3, batch_size=4, checkpoint_every=3, opt_width=4, sil_size=16, crop=32)
+TINY = dict(scenes=6, val_scenes=2, steps=3, batch_size=4, checkpoint_every=3, opt_width=4, sil_size=16, crop=32,
+            joints_input=True)
 
 
 @pytest.fixture(scope="module")

@@ -70,6 +70,18 @@ def crop_camera(k: Intrinsics, box, size: int) -> tuple[float, float, float, flo
     return k.fx * s, k.fy * s, (k.cx + 0.5 - x0) * s - 0.5, (k.cy + 0.5 - y0) * s - 0.5
 
 
+def joint_input(xy: np.ndarray, labelled: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
+    """ShapeInit's 2D-joint input: ``xy`` (N, J, 2) image px, ``labelled`` (N, J), ``boxes`` (N, 4) →
+    (N, J, 3) float32: crop px mapped to [-1, 1] (the crop's edges at ±1) and the labelled flag;
+    unlabelled joints are (0, 0, 0)."""
+    xy, lab, b = np.asarray(xy, np.float64), np.asarray(labelled, bool), np.asarray(boxes, np.float64)
+    s = size / (b[:, 2] - b[:, 0])
+    c = (xy - b[:, None, :2] + 0.5) * s[:, None, None] - 0.5          # crop px, as crop_person samples
+    out = np.concatenate([(c + 0.5) / size * 2.0 - 1.0, np.ones(xy.shape[:2] + (1,))], -1)
+    out[~lab | ~np.isfinite(xy).all(-1)] = 0.0
+    return out.astype(np.float32)
+
+
 def croppable(xy: np.ndarray, valid: np.ndarray, root: int) -> bool:
     """Enough labelled joints (the pelvis among them) for a crop."""
     v = np.asarray(valid, bool)
@@ -80,13 +92,14 @@ def build_crop_set(seed: int, scenes: int, scene_cfg=None, size: int = 64) -> di
     """Crops of every croppable person of ``scenes`` rendered scenes of ``seed`` (the generator's
     default mix unless ``scene_cfg``): ``crops`` (N, 3, S, S) uint8, ``masks`` (N, S, S) uint8,
     ``joints`` (N, 15, 3) mm camera frame (all joints, the truth), ``cams`` (N, 4) crop intrinsics,
-    ``boxes`` (N, 4) image px. The boxes come from the joints inside the image, as in labelling."""
+    ``boxes`` (N, 4) image px, ``joints_2d`` (N, 15, 2) image px and ``labelled`` (N, 15) (the joints
+    with a 2D label: inside the image). The boxes come from the labelled joints, as in labelling."""
     from ..data.synth import SceneConfig, load_motion_library, render_scene
     from ..skeleton import MPI15
 
     cfg = SceneConfig() if scene_cfg is None else scene_cfg
     lib = load_motion_library()
-    out = {k: [] for k in ("crops", "masks", "joints", "cams", "boxes")}
+    out = {k: [] for k in ("crops", "masks", "joints", "cams", "boxes", "joints_2d", "labelled")}
     for i in range(scenes):
         img, rec, maps = render_scene(cfg, seed, i, lib, maps=True)
         raw = maps.ids.astype(np.int64)
@@ -104,8 +117,11 @@ def build_crop_set(seed: int, scenes: int, scene_cfg=None, size: int = 64) -> di
             out["joints"].append(rec.joints_3d[p])
             out["cams"].append(crop_camera(rec.intrinsics, box, size))
             out["boxes"].append(box)
+            out["joints_2d"].append(rec.joints_2d[p])
+            out["labelled"].append(valid)
     if not out["crops"]:
         raise HuporError(f"build_crop_set: no croppable person in {scenes} scenes of seed {seed}")
     return {"crops": np.stack(out["crops"]), "masks": np.stack(out["masks"]),
             "joints": np.asarray(out["joints"], np.float32), "cams": np.asarray(out["cams"], np.float32),
-            "boxes": np.asarray(out["boxes"], np.float32)}
+            "boxes": np.asarray(out["boxes"], np.float32), "joints_2d": np.asarray(out["joints_2d"], np.float32),
+            "labelled": np.asarray(out["labelled"], bool)}

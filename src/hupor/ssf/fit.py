@@ -3,7 +3,8 @@
 :class:`ShapeFitter` turns each person of an image (its labelled 2D joints, the image and the
 instance mask) into a capsule body in the camera frame (mm):
 
-1. the person's crop (:mod:`hupor.ssf.crops`) → **ShapeInit** → pose and shape parameters;
+1. the person's crop (:mod:`hupor.ssf.crops`; with ``joints_input`` also its labelled 2D joints) →
+   **ShapeInit** → pose and shape parameters;
 2. the person's mask crop and those parameters → **ShapeOpt** → refined parameters;
 3. root placement: the root-relative body at the depth that best explains the labelled 2D joints
    (:func:`hupor.lift.lifter.fit_root_depth`, body-size depth as the fallback), the pelvis on its ray;
@@ -22,7 +23,7 @@ import torch
 from ..camera import Intrinsics
 from ..skeleton import MPI15
 from .body import forward_kinematics, soft_silhouette
-from .crops import CropCamera, crop_camera, crop_person, croppable, person_box
+from .crops import CropCamera, crop_camera, crop_person, croppable, joint_input, person_box
 from .nets import split_params
 from .train import load_shape, normalise
 
@@ -36,8 +37,8 @@ class ShapeFitter:
         self.refine_steps, self.refine_lr = int(refine_steps), float(refine_lr)
 
     @torch.no_grad()
-    def _params(self, crops: np.ndarray, masks: np.ndarray) -> torch.Tensor:
-        p0 = self.init_net(normalise(torch.from_numpy(crops)))
+    def _params(self, crops: np.ndarray, masks: np.ndarray, jin: np.ndarray) -> torch.Tensor:
+        p0 = self.init_net(normalise(torch.from_numpy(crops)), torch.from_numpy(jin))
         return self.opt_net(torch.from_numpy(masks).float()[:, None], p0)
 
     def fit(self, image: np.ndarray, ids: np.ndarray, joints_2d: np.ndarray, labelled: np.ndarray,
@@ -57,7 +58,7 @@ class ShapeFitter:
         boxes = [person_box(xy[p], lab[p]) for p in who]
         cut = [crop_person(image, ids, int(person_ids[p]), b, s) for p, b in zip(who, boxes)]
         crops, masks = np.stack([c for c, _ in cut]), np.stack([m for _, m in cut])
-        params = self._params(crops, masks)
+        params = self._params(crops, masks, joint_input(xy[who], lab[who], np.array(boxes), s))
         pose, shape = split_params(params.double())
         rel = forward_kinematics(pose, shape, pose.new_zeros((len(who), 3))).numpy()
         sel_xy, sel_lab = xy[who], lab[who]

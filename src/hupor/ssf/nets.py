@@ -3,7 +3,11 @@
 * **ShapeInit** (:class:`ShapeInit`): a person crop (B, 3, H, W), normalised → ResNet backbone
   (:class:`hupor.plugins.resnet.ResNet`; ResNet-34 in the paper config) → global average pool →
   FC 1024 → FC 512 → the body's pose (14 swings, axis-angle) and shape (14 bone lengths in m and the
-  log radius scale). Root-relative: the root is placed from the 2D joints afterwards.
+  log radius scale). Root-relative: the root is placed from the 2D joints afterwards. With
+  ``joints_input`` (a deviation, docs/ssf.md) the person's labelled 2D joints in crop coordinates
+  (:func:`hupor.ssf.crops.joint_input`, (B, 15, 3): x, y in [-1, 1] and a labelled flag) are
+  concatenated with the pooled features before FC 1024, so the FCs can lift the 2D as well as read the
+  image.
 * **ShapeOpt** (:class:`ShapeOpt`): the person's mask (B, 1, H, W) → 4 conv layers (3×3 stride 2,
   BN, ReLU) → FC 1024 → FC 512, concatenated with the current parameters (57) → FC 512 → FC 512 → a
   correction added to them.
@@ -26,6 +30,7 @@ from ..plugins.resnet import ResNet
 from .body import NUM_BONES, NUM_SHAPE, forward_kinematics
 
 NUM_PARAMS = NUM_BONES * 3 + NUM_SHAPE   # 57
+NUM_JOINT_INPUT = 15 * 3                 # ShapeInit's optional 2D-joint input (x, y, labelled)
 
 
 @dataclass(frozen=True)
@@ -72,12 +77,15 @@ def _mlp(*sizes: int) -> nn.Sequential:
 
 
 class ShapeInit(nn.Module):
-    """``forward(crop (B, 3, H, W)) -> params (B, 57)`` (see the module docstring)."""
+    """``forward(crop (B, 3, H, W), joints (B, 15, 3) or None) -> params (B, 57)`` (see the module
+    docstring; ``joints`` is required with ``joints_input``)."""
 
-    def __init__(self, backbone: ResNetConfig = ResNetConfig(block="basic", layers=(3, 4, 6, 3))):
+    def __init__(self, backbone: ResNetConfig = ResNetConfig(block="basic", layers=(3, 4, 6, 3)),
+                 joints_input: bool = False):
         super().__init__()
         self.backbone = ResNet(backbone)
-        self.fc = _mlp(self.backbone.out_channels, 1024, 512)
+        self.joints_input = bool(joints_input)
+        self.fc = _mlp(self.backbone.out_channels + (NUM_JOINT_INPUT if joints_input else 0), 1024, 512)
         self.out = nn.Linear(512, NUM_PARAMS)
         nn.init.zeros_(self.out.weight)
         with torch.no_grad():                       # start at a mean-sized T-pose
@@ -85,8 +93,12 @@ class ShapeInit(nn.Module):
             self.out.bias[NUM_BONES * 3:NUM_BONES * 3 + NUM_BONES] = 0.3
             self.out.bias[-1] = 0.1                   # radius scale e^0.1 ≈ 1.1, the generator's people
 
-    def forward(self, crop: torch.Tensor) -> torch.Tensor:
+    def forward(self, crop: torch.Tensor, joints: torch.Tensor | None = None) -> torch.Tensor:
         f = self.backbone(crop).mean((-2, -1))
+        if self.joints_input:
+            if joints is None:
+                raise ValueError("ShapeInit(joints_input=True): needs the 2D joints (B, 15, 3)")
+            f = torch.cat([f, joints.flatten(1).to(f)], 1)
         return self.out(self.fc(f))
 
 

@@ -31,6 +31,7 @@ from .nets import SSFLossWeights, ShapeInit, ShapeOpt, join_params, ssf_loss
 MEAN = (0.485, 0.456, 0.406)   # per channel of the BGR crop (ImageNet's values, as fixed constants)
 STD = (0.229, 0.224, 0.225)
 FORMAT = "hupor-ssf-shape"
+CACHE_VERSION = 2      # crop caches of another version are cut again (2: + joints_2d, labelled)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ class ShapeTrainConfig:
     6, 3) width 64; this default is a narrow CPU one); ``opt_width`` ShapeOpt's first conv width;
     ``sil_size`` the silhouette loss's resolution (px, square); ``scenes`` / ``seed`` the rendered
     training scenes, ``val_scenes`` / ``val_seed`` the validation ones; ``steps`` × ``batch_size``
-    at ``lr`` (÷ 10 at ⅓ and ⅔), ``threads`` torch threads (0: torch's default)."""
+    at ``lr`` (÷ 10 at ⅓ and ⅔), ``threads`` torch threads (0: torch's default); ``joints_input``:
+    ShapeInit also reads the person's labelled 2D joints (a deviation from the paper, docs/ssf.md)."""
 
     crop: int = 64
     backbone: ResNetConfig = field(default_factory=lambda: ResNetConfig(
@@ -56,6 +58,7 @@ class ShapeTrainConfig:
     weights: SSFLossWeights = field(default_factory=SSFLossWeights)
     threads: int = 1
     checkpoint_every: int = 500
+    joints_input: bool = False
 
     def __post_init__(self):
         for name in ("crop", "opt_width", "sil_size", "scenes", "val_scenes", "steps", "batch_size", "checkpoint_every"):
@@ -68,7 +71,7 @@ class ShapeTrainConfig:
 
 
 def build_nets(cfg: ShapeTrainConfig) -> tuple[ShapeInit, ShapeOpt]:
-    return ShapeInit(cfg.backbone), ShapeOpt(cfg.opt_width, (cfg.crop, cfg.crop))
+    return ShapeInit(cfg.backbone, cfg.joints_input), ShapeOpt(cfg.opt_width, (cfg.crop, cfg.crop))
 
 
 def normalise(crops: torch.Tensor) -> torch.Tensor:
@@ -109,7 +112,7 @@ def _module_class():
 
         def losses(self, batch) -> dict:
             target, sil = batch_targets(batch, self.cfg)
-            p0 = self.init_net(normalise(batch["crops"]))
+            p0 = self.init_net(normalise(batch["crops"]), batch["jin"])
             t0 = ssf_loss(p0, target, self.cfg.weights, sil)
             p1 = self.opt_net(batch["masks"].float()[:, None], p0.detach())
             t1 = ssf_loss(p1, target, self.cfg.weights, sil)
@@ -137,10 +140,14 @@ def _module_class():
 
 
 class CropData(torch.utils.data.Dataset):
-    """Items of a crop set (:func:`hupor.ssf.crops.build_crop_set` arrays)."""
+    """Items of a crop set (:func:`hupor.ssf.crops.build_crop_set` arrays) and ShapeInit's 2D-joint
+    input ``jin`` (:func:`hupor.ssf.crops.joint_input`)."""
 
-    def __init__(self, arrays: dict):
+    def __init__(self, arrays: dict, size: int):
+        from .crops import joint_input
+
         self.a = {k: torch.from_numpy(np.asarray(arrays[k])) for k in ("crops", "masks", "joints", "cams")}
+        self.a["jin"] = torch.from_numpy(joint_input(arrays["joints_2d"], arrays["labelled"], arrays["boxes"], size))
 
     def __len__(self) -> int:
         return len(self.a["crops"])
@@ -154,12 +161,12 @@ def crop_cache(path: Path, seed: int, scenes: int, size: int) -> dict:
     if path.is_file():
         with np.load(path) as z:
             data = {k: z[k] for k in z.files}
-        if int(data["meta"][0]) == seed and int(data["meta"][1]) == scenes and int(data["meta"][2]) == size:
+        if [int(v) for v in data["meta"]] == [seed, scenes, size, CACHE_VERSION]:
             return data
     from .crops import build_crop_set
 
     data = build_crop_set(seed, scenes, size=size)
-    data["meta"] = np.array([seed, scenes, size])
+    data["meta"] = np.array([seed, scenes, size, CACHE_VERSION])
     def _save(p):
         with open(p, "wb") as f:      # a file object: np.savez would append ".npz" to the temp name
             np.savez(f, **data)
@@ -186,8 +193,8 @@ def train_shape(cfg: ShapeTrainConfig, out: str | Path, resume: bool = False, ma
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     L.seed_everything(cfg.seed, verbose=False)
-    train = CropData(crop_cache(out / "crops-train.npz", cfg.seed, cfg.scenes, cfg.crop))
-    val = CropData(crop_cache(out / "crops-val.npz", cfg.val_seed, cfg.val_scenes, cfg.crop))
+    train = CropData(crop_cache(out / "crops-train.npz", cfg.seed, cfg.scenes, cfg.crop), cfg.crop)
+    val = CropData(crop_cache(out / "crops-val.npz", cfg.val_seed, cfg.val_scenes, cfg.crop), cfg.crop)
     loader = torch.utils.data.DataLoader(train, cfg.batch_size, shuffle=True, drop_last=len(train) > cfg.batch_size)
     vloader = torch.utils.data.DataLoader(val, 64)
     module = _module_class()(cfg)

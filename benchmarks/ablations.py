@@ -57,6 +57,8 @@ def main() -> int:
     ap.add_argument("--curve-every", type=int, default=0, metavar="N",
                     help="keep and score a checkpoint every N steps of each trained row (learning curves)")
     ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--refine-on", default="dsed-1234", choices=[r[0] for r in REASONERS], metavar="KEY",
+                    help="the trained reasoner row whose decodes the RefineNet rows refine (rows refine-KEY-gcn/mlp)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--test-scenes", type=int, default=200)
     ap.add_argument("--detector", default="", help="model bundle for the end-to-end rows (b)")
@@ -163,7 +165,10 @@ def main() -> int:
                     curve(key, seed)
             if not want & {"root", "refine", "root-hg"}:
                 continue
-            dsed = reasoner("dsed-1234", seed) if want & {"root", "refine"} else None
+            dsed = reasoner("dsed-1234", seed) if "root" in want else None
+            on = args.refine_on                          # the reasoner RefineNet refines (keys: history)
+            tag = "" if on == "dsed-1234" else f"-{on}"
+            base = reasoner(on, seed) if "refine" in want else None
             for rule in ("pelvis", "weighted", "cascade"):
                 k = f"a/root-{rule}/s{seed}"
                 if k not in rows and "root" in want:
@@ -174,12 +179,12 @@ def main() -> int:
                     k = f"a/root-hg-{rule}/s{seed}"
                     if k not in rows:
                         score(k, runners.predict(scenes, codec, hg, params=DecodeParams(root_rule=rule)))
-            if "refine" in want and any(f"a/refine-{kind}/s{seed}" not in rows for kind in ("gcn", "mlp")):
-                pairs_path = out / f"pairs-dsed-1234-s{seed}.npz"
+            if "refine" in want and any(f"a/refine{tag}-{kind}/s{seed}" not in rows for kind in ("gcn", "mlp")):
+                pairs_path = out / f"pairs-{on}-s{seed}.npz"
                 if not pairs_path.is_file():
                     ref_ds = split_scenes(spec, "refine", motion=motion)
                     ref = prepare_scenes(spec, [ref_ds[i] for i in range(len(ref_ds))])
-                    f, t = runners.refine_pairs(ref, codec, dsed, 30.0 * spec.net_w / 832.0)
+                    f, t = runners.refine_pairs(ref, codec, base, 30.0 * spec.net_w / 832.0)
                     from hupor.fileio import write_atomic
 
                     def _write(p, f=f, t=t):
@@ -187,12 +192,12 @@ def main() -> int:
                             np.savez(fh, features=f, target=t)
 
                     write_atomic(pairs_path, _write)
-                    results.setdefault("pairs", {})[f"s{seed}"] = int(len(f))
+                    results.setdefault("pairs", {})[f"{on}-s{seed}" if tag else f"s{seed}"] = int(len(f))
                 for kind in ("gcn", "mlp"):
-                    k = f"a/refine-{kind}/s{seed}"
+                    k = f"a/refine{tag}-{kind}/s{seed}"
                     if k not in rows:
-                        ref_net, info = runners.train_refiner(kind, pairs_path, out / f"refiner-{kind}-s{seed}", seed)
-                        score(k, runners.predict(scenes, codec, dsed, refiner=ref_net), {"train": info})
+                        ref_net, info = runners.train_refiner(kind, pairs_path, out / f"refiner{tag}-{kind}-s{seed}", seed)
+                        score(k, runners.predict(scenes, codec, base, refiner=ref_net), {"train": info})
 
     if args.only in (None, "b") and args.detector:
         # end to end at the bundle's input size, on the same heavy-occlusion test definition

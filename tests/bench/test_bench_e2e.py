@@ -28,8 +28,10 @@ def test_e2e_rows_and_oracle_ceiling():
 def test_bench_e2e_cli(tmp_path, capsys):
     out = tmp_path / "e2e.json"
     assert main(["bench", "e2e", "--bundle", str(LEGACY), "--scenes", "1", "--size", "416x256",
-                 "--rows", "detector only", "--no-oracle", "--json", str(out)]) == 0
+                 "--rows", "detector only", "--no-oracle", "--side-oracle", "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "| detector only |" in text and "stride 4" in text
-    assert set(json.loads(out.read_text())["rows"]) == {"detector only"}
+    rows = json.loads(out.read_text())["rows"]
+    assert set(rows) == {"detector only", "detector only, sides from the truth"}
+    assert 0 <= rows["detector only, sides from the truth"]["swapped"] <= 1
     assert main(["bench", "e2e", "--bundle", str(LEGACY), "--scenes", "1", "--rows", "nonsense"]) == 2

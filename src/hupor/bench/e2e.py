@@ -101,13 +101,24 @@ def predict_scenes(method, scenes: list) -> tuple[list, list[float], list[float]
     return preds, net_ms, dec_ms
 
 
-def run_row(method, scenes: list, match_px: float) -> dict:
-    """Predict every scene with ``method`` through ``Predictor`` and score it."""
+def run_row(method, scenes: list, match_px: float, sides=None) -> dict:
+    """Predict every scene with ``method`` through ``Predictor`` and score it; ``sides`` (the
+    skeleton): also score the predictions with each person's left/right labelling chosen against the
+    truth (key ``"sides"``, :func:`hupor.bench.sides.side_oracle`, a diagnostic)."""
     t0 = time.perf_counter()
     preds, net_ms, dec_ms = predict_scenes(method, scenes)
-    scores = evaluate_predictions([rec for _, rec in scenes], preds, match_px)
-    return {"all": scores["all"], "matched": scores["matched"], "network_ms": float(np.median(net_ms)),
-            "decode_ms": float(np.median(dec_ms)), "wall_s": time.perf_counter() - t0}
+    records = [rec for _, rec in scenes]
+    scores = evaluate_predictions(records, preds, match_px)
+    out = {"all": scores["all"], "matched": scores["matched"], "network_ms": float(np.median(net_ms)),
+           "decode_ms": float(np.median(dec_ms)), "wall_s": time.perf_counter() - t0}
+    if sides is not None:
+        from .sides import side_oracle
+
+        fixed, frac = side_oracle(preds, records, sides)
+        s = evaluate_predictions(records, fixed, match_px)
+        out["sides"] = {"all": s["all"], "matched": s["matched"], "network_ms": out["network_ms"],
+                        "decode_ms": out["decode_ms"], "swapped": frac}
+    return out
 
 
 def bundle_variant(bundle, reasoner="keep", refiner="keep", **decode):
@@ -143,9 +154,11 @@ def format_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def run_e2e(bundle, spec: E2ESpec, rows: list[str] | None = None, oracle: bool = True, log=None) -> dict:
+def run_e2e(bundle, spec: E2ESpec, rows: list[str] | None = None, oracle: bool = True, log=None,
+            sides: bool = False) -> dict:
     """Render, predict every row, score. ``rows``: a subset of the row names (default all); ``log``:
-    progress callback (default: this module's logger at INFO)."""
+    progress callback (default: this module's logger at INFO); ``sides``: after each network row a
+    row ``"NAME, sides from the truth"`` (:func:`hupor.bench.sides.side_oracle`)."""
     log = log or _log.info
     table = e2e_rows(bundle, oracle=oracle)
     if rows:
@@ -159,6 +172,13 @@ def run_e2e(bundle, spec: E2ESpec, rows: list[str] | None = None, oracle: bool =
         f"{time.perf_counter() - t0:.1f} s")
     out = {}
     for name, method in table.items():
-        out[name] = run_row(method, scenes, spec.match_px)
-        log(f"{name}: " + ", ".join(f"{c} {v}" for c, v in zip(COLUMNS, row_cells(out[name]))))
+        r = run_row(method, scenes, spec.match_px,
+                    sides=bundle.skeleton if sides and not name.startswith("oracle") else None)
+        side = r.pop("sides", None)
+        out[name] = r
+        log(f"{name}: " + ", ".join(f"{c} {v}" for c, v in zip(COLUMNS, row_cells(r))))
+        if side is not None:
+            out[f"{name}, sides from the truth"] = side
+            log(f"{name}, sides from the truth ({100 * side['swapped']:.0f} % of people swapped): "
+                + ", ".join(f"{c} {v}" for c, v in zip(COLUMNS, row_cells(side))))
     return out

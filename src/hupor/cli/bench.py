@@ -34,6 +34,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="people per scene (default 1-6)")
     s.add_argument("--rows", nargs="+", help="only these rows (names as printed)")
     s.add_argument("--no-oracle", action="store_true", help="skip the oracle rows")
+    s.add_argument("--side-oracle", action="store_true",
+                   help="diagnostic: after each network row, the same predictions with each person's "
+                        "left/right labelling chosen against the truth")
     s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     s.add_argument("--json", dest="json_out", help="also write the results as JSON here (atomic)")
     s.set_defaults(func=_run_e2e)
@@ -91,7 +94,7 @@ def _run_e2e(args) -> int:
     spec = E2ESpec(seed=args.seed, scenes=args.scenes, width=w, height=h, min_people=lo, max_people=hi)
     path = args.bundle or default_checkpoint()
     bundle = load_bundle(path)
-    results = run_e2e(bundle, spec, args.rows, oracle=not args.no_oracle)
+    results = run_e2e(bundle, spec, args.rows, oracle=not args.no_oracle, sides=args.side_oracle)
     cp = bundle.codec_params()
     print(f"\nbundle {path}: input {cp.net_w}x{cp.net_h}, stride {cp.stride} ({cp.map_w}x{cp.map_h} maps); "
           f"{spec.scenes} scenes, seed {spec.seed}, {w}x{h}, {lo}-{hi} people, match {spec.match_px:.1f} px")

@@ -35,6 +35,10 @@ def test_output_shapes_and_the_paf_branch():
     j, limbs = 14, len(LIMBS["crowdpose14"])
     assert out.heatmaps.shape == (2, j, 16, 24) and out.tags.shape == (2, j, 16, 24)
     assert out.heatmaps_hi.shape == (2, j, 32, 48) and out.pafs.shape == (2, 2 * limbs, 16, 24)
+    wide = HigherHRNet(HigherHRNetConfig(hrnet=TINY.hrnet, deconv_blocks=1, paf_head_width=24)).eval()
+    assert wide(torch.zeros(1, 3, 64, 96)).pafs.shape == (1, 2 * limbs, 16, 24)
+    assert count_parameters(wide.paf_head) > count_parameters(net.paf_head)
+    assert count_parameters(wide) - count_parameters(wide.paf_head) == count_parameters(net) - count_parameters(net.paf_head)
     one_tag = HigherHRNet(HigherHRNetConfig(hrnet=TINY.hrnet, tag_per_joint=False, paf_branch=False)).eval()
     o = one_tag(torch.zeros(1, 3, 64, 64))
     assert o.tags.shape == (1, 1, 16, 16) and o.pafs is None

@@ -91,7 +91,9 @@ class HigherHRNetConfig:
     ``deconv_blocks``: BasicBlocks after the 2× deconvolution (4 in the paper); ``tag_per_joint``:
     one associative-embedding tag map per joint (else one shared); ``paf_branch``: the added branch of
     one BasicBlock + 1×1 conv giving 2 channels (x, y) per limb at 1/4 resolution (our reading of the
-    supplement's "a new branch that outputs PAF-like limb fields"); ``paf_loss_weight``: 0.5;
+    supplement's "a new branch that outputs PAF-like limb fields"); ``paf_head_width``: 0 keeps that
+    branch at the backbone's width W; > 0 widens it (a 3×3 conv W → this width, BN, ReLU, then the
+    BasicBlock at this width: a hupor option for narrow CPU backbones); ``paf_loss_weight``: 0.5;
     ``ae_weight``: the associative-embedding pull and push weight (HigherHRNet's 1e-3); ``grouping``:
     how the decoder groups the peaks into people, ``ae`` (the tags, as the paper) or ``paf`` (the
     PAF branch's limb fields, :mod:`hupor.plugins.pafgroup`; needs ``paf_branch``)."""
@@ -102,6 +104,7 @@ class HigherHRNetConfig:
     tag_per_joint: bool = True
     paf_branch: bool = True
     paf_loss_weight: float = 0.5
+    paf_head_width: int = 0
     ae_weight: float = 1e-3
     grouping: str = "ae"
 
@@ -118,3 +121,5 @@ class HigherHRNetConfig:
             raise HuporError(f"model.higherhrnet.ae_weight: must be >= 0, got {self.ae_weight}")
         if self.paf_loss_weight < 0:
             raise HuporError(f"model.higherhrnet.paf_loss_weight: must be >= 0, got {self.paf_loss_weight}")
+        if self.paf_head_width < 0:
+            raise HuporError(f"model.higherhrnet.paf_head_width: must be >= 0, got {self.paf_head_width}")

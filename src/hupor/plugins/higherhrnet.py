@@ -5,7 +5,8 @@ the J heatmaps and the associative-embedding tags (J with ``tag_per_joint``, els
 concatenated with those predictions go through a 4×4 stride-2 transposed conv (W channels, BN,
 ReLU) and ``deconv_blocks`` BasicBlocks, and a 1×1 conv predicts the J heatmaps at 1/2 (the
 higher-resolution heatmaps; no tags there, as in the paper). The PAF branch (HUPOR supplement §1.3)
-reads the same 1/4 features: a BasicBlock and a 1×1 conv to 2 channels per limb.
+reads the same 1/4 features: a BasicBlock and a 1×1 conv to 2 channels per limb (``paf_head_width``
+> 0: a 3×3 conv, BN and ReLU to that width first).
 """
 
 from __future__ import annotations
@@ -49,8 +50,7 @@ class HigherHRNet(nn.Module):
             nn.BatchNorm2d(w), nn.ReLU(inplace=True),
             *([res_layer(BasicBlock, w, w, cfg.deconv_blocks)] if cfg.deconv_blocks else []))
         self.final_hi = nn.Conv2d(w, j, 1)
-        self.paf_head = (nn.Sequential(BasicBlock(w, w), nn.Conv2d(w, 2 * len(self.limbs), 1))
-                         if cfg.paf_branch else None)
+        self.paf_head = _paf_head(w, cfg.paf_head_width, 2 * len(self.limbs)) if cfg.paf_branch else None
 
     def forward(self, x: torch.Tensor) -> HigherOutput:
         f = self.backbone(x)
@@ -59,3 +59,11 @@ class HigherHRNet(nn.Module):
         hi = self.final_hi(self.deconv(torch.cat([f, lo], 1)))
         pafs = self.paf_head(f) if self.paf_head is not None else None
         return HigherOutput(lo[:, :j], lo[:, j:], hi, pafs)
+
+
+def _paf_head(w: int, width: int, out: int) -> nn.Sequential:
+    """The PAF branch: [3×3 conv w → width, BN, ReLU when width > 0], BasicBlock, 1×1 conv → out."""
+    if width <= 0:
+        return nn.Sequential(BasicBlock(w, w), nn.Conv2d(w, out, 1))
+    return nn.Sequential(nn.Conv2d(w, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True),
+                         BasicBlock(width, width), nn.Conv2d(width, out, 1))

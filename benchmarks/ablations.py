@@ -40,6 +40,10 @@ REASONERS = [  # key, kind, supervised blocks, teacher input, extra overrides, l
     ("dsed-sd-1234", "dsed", (1, 2, 3, 4), "all", SD, "DSED S-1/2/3/4, student path decoded in training"),
     ("dsed-sd-4", "dsed", (4,), "all", SD, "DSED S-4, student path decoded in training"),
     ("dsed-sd-none", "dsed", (), "all", SD, "DSED without distillation, student path decoded in training"),
+    # supplement Table 6: both trained on one fixed set of rendered scenes (--render-scenes), maps only / + image
+    ("rec-dsed-sd", "dsed", (1, 2, 3, 4), "all", SD, "DSED (student decoded) on rendered scenes, maps only"),
+    ("rec-dsed-sd-img", "dsed", (1, 2, 3, 4), "all", SD + ("model.reasoner.image_input=true",),
+     "DSED (student decoded) on rendered scenes, maps + image"),
 ]
 
 
@@ -57,6 +61,8 @@ def main() -> int:
     ap.add_argument("--curve-every", type=int, default=0, metavar="N",
                     help="keep and score a checkpoint every N steps of each trained row (learning curves)")
     ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--render-scenes", type=int, default=6000,
+                    help="rec-* rows (Table 6): rendered training scenes of the train split, reused by both rows")
     ap.add_argument("--refine-on", default="dsed-1234", choices=[r[0] for r in REASONERS], metavar="KEY",
                     help="the trained reasoner row whose decodes the RefineNet rows refine (rows refine-KEY-gcn/mlp)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
@@ -130,6 +136,10 @@ def main() -> int:
     def reasoner(key: str, seed: int):
         if (key, seed) not in nets:
             _, kind, blocks, teacher, extra, _ = next(r for r in REASONERS if r[0] == key)
+            if key.startswith("rec-"):   # rendered records instead of skeleton scenes (images for image_input)
+                tr = runners.rendered_split(spec, "train", args.render_scenes, out / f"render-train-s{seed}", seed)
+                va = runners.rendered_split(spec, "val", spec.val_scenes, out / "render-val")
+                extra = (*extra, "data.reasoner_source=records", f"data.train=[{tr}]", f"data.val=[{va}]")
             cfg = runners.reasoner_config(spec, kind, blocks, seed, args.steps, args.batch, teacher_input=teacher,
                                           extra=extra,
                                           checkpoint_every=args.curve_every)
@@ -147,7 +157,17 @@ def main() -> int:
         for ckpt in sorted((out / f"{key}-s{seed}" / "checkpoints").glob("step=*.ckpt")):
             k = f"curve/{key}/s{seed}/{int(ckpt.stem.split('=')[1])}"
             if k not in rows:
-                score(k, runners.predict(scenes, codec, load_part(ckpt, "reasoner")[1]))
+                score(k, runners.predict(scenes, codec, load_part(ckpt, "reasoner")[1], images=images(key)))
+
+    test_imgs = []
+
+    def images(key: str):
+        """The test scenes' images for an image_input row (rendered once), else None."""
+        if not key.endswith("-img"):
+            return None
+        if not test_imgs:
+            test_imgs.append(runners.test_images(spec, test_recs, motion))
+        return test_imgs[0]
 
     if args.only in (None, "a"):
         want = set(args.rows or ["oracle", "none", "root", "root-hg", "refine"] + [r[0] for r in REASONERS])
@@ -160,7 +180,7 @@ def main() -> int:
         for seed in args.seeds:
             for key, *_ in REASONERS:
                 if f"a/{key}/s{seed}" not in rows and key in want:
-                    score(f"a/{key}/s{seed}", runners.predict(scenes, codec, reasoner(key, seed)))
+                    score(f"a/{key}/s{seed}", runners.predict(scenes, codec, reasoner(key, seed), images=images(key)))
                 if key in want and args.curve_every > 0:
                     curve(key, seed)
             if not want & {"root", "refine", "root-hg"}:

@@ -76,31 +76,62 @@ def _train_or_load(stage: str, cfg: ExperimentConfig, out_dir: str | Path, net):
     return net, info
 
 
-def reason(reasoner: DSED | None, maps: np.ndarray, batch: int = 16) -> np.ndarray:
-    """maps57 (N, J+3P, h, w) → reasoned maps57 (identity when ``reasoner`` is None)."""
+def reason(reasoner: DSED | None, maps: np.ndarray, batch: int = 16, images: torch.Tensor | None = None) -> np.ndarray:
+    """maps57 (N, J+3P, h, w) → reasoned maps57 (identity when ``reasoner`` is None); ``images``
+    (N, 3, H, W) normalised network inputs for a reasoner with ``image_input``."""
     if reasoner is None:
         return maps
     out = []
     with torch.inference_mode():
         for i in range(0, len(maps), batch):
-            out.append(reasoner.infer(torch.from_numpy(np.ascontiguousarray(maps[i:i + batch]))).numpy())
+            img = None if images is None else images[i:i + batch]
+            out.append(reasoner.infer(torch.from_numpy(np.ascontiguousarray(maps[i:i + batch])), img).numpy())
     return np.concatenate(out)
+
+
+def rendered_split(spec: BenchSpec, split: str, scenes: int, out_dir: str | Path, run_seed: int = 0) -> Path:
+    """The first ``scenes`` scenes of ``split`` ("train" or "val") rendered with images into
+    ``out_dir`` (``hupor synth``'s layout; kept and reused when complete). Returns the annotations."""
+    from ..data.synth.generate import generate
+
+    seed = spec.train_seed + run_seed if split == "train" else spec.val_seed
+    path = Path(out_dir) / "annotations.json"
+    if not path.is_file():
+        generate(out_dir, scenes, seed=seed, config=spec.train_scene)
+    return path
+
+
+def test_images(spec: BenchSpec, records: Sequence, motion=None) -> torch.Tensor:
+    """The test split's scenes rendered (N, 3, H, W), normalised like the network input (the scenes
+    are at the network's size); each must hold the same people as ``records``."""
+    from ..data.synth.generate import render_scene
+    from ..nets import preprocess
+
+    imgs = []
+    for i, rec in enumerate(records):
+        img, r = render_scene(spec.test_scene, spec.test_seed, i, motion)
+        if img.shape[:2] != (spec.net_h, spec.net_w) or not np.allclose(r.joints_3d, rec.joints_3d):
+            raise HuporError(f"test scene {i}: the rendered scene differs from the skeleton scene")
+        imgs.append(img)
+    return preprocess(np.stack(imgs))
 
 
 def predict(scenes: Sequence[PreparedScene], codec: Codec, reasoner: DSED | None = None,
             refiner: RefineNet | None = None, params: DecodeParams = DecodeParams(),
-            maps: np.ndarray | None = None, root_depth: np.ndarray | None = None) -> list:
+            maps: np.ndarray | None = None, root_depth: np.ndarray | None = None,
+            images: torch.Tensor | None = None) -> list:
     """Per scene: reason (optional), ``Codec.decode``, refine (optional). ``maps``/``root_depth``
     (N, ...) replace the scenes' GT-rendered inputs (end-to-end rows: the detector's output).
     Returns ``codec.Poses``, or with a refiner ``(joints_2d, joints_3d)`` pairs after the same
     :class:`hupor.methods.RefineStage` as ``Predictor`` (detected joints re-projected at the refined
     depth, missed joints filled in); joints that were not detected have 2D (0, 0), i.e. they do not
-    take part in identity matching."""
+    take part in identity matching. ``images``: the scenes' normalised images, for an
+    ``image_input`` reasoner (:func:`test_images`)."""
     from ..methods import RefineStage, StageContext
 
     m = np.stack([s.input57 for s in scenes]) if maps is None else maps
     rd = np.stack([s.root_depth for s in scenes]) if root_depth is None else root_depth
-    m = reason(reasoner, m)
+    m = reason(reasoner, m, images=images)
     refine = RefineStage(refiner) if refiner is not None else None
     out = []
     for s, mi, ri in zip(scenes, m, rd):

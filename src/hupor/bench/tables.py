@@ -25,6 +25,8 @@ GROUPS_A = [
     ("RefineNet (on Reason (Hg))", [("hg", "none"), ("refine-hg-gcn", "GCN"), ("refine-hg-mlp", "MLP")]),
     ("DSED, student path decoded in training", [("dsed-sd-1234", "S-1/2/3/4"), ("dsed-sd-4", "S-4"),
                                                 ("dsed-sd-none", "no distillation")]),
+    ("Image input (supplement Table 6; DSED, student decoded, rendered scenes)",
+     [("rec-dsed-sd", "w/o image"), ("rec-dsed-sd-img", "w/ image")]),
     ("Root-depth rule (on DSED S-1/2/3/4)", [("root-pelvis", "pelvis only"), ("root-weighted", "weighted average"),
                                             ("root-cascade", "symmetry-pair cascade")]),
     ("Root-depth rule (on Reason (Hg))", [("root-hg-pelvis", "pelvis only"), ("root-hg-weighted", "weighted average"),

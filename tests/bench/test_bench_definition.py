@@ -73,3 +73,25 @@ def test_bench_row_evaluation_has_all_metric_keys(spec):
     net = DSED(cfg.model.reasoner).eval()
     m2 = evaluate_predictions(recs, predict(scenes, codec, net), spec.match_px)
     assert set(METRIC_KEYS) <= set(m2["all"])
+
+
+def test_image_rows_see_the_rendered_test_scenes(spec, tmp_path):
+    """Table 6 rows: the test images are the skeleton scenes rendered; an image_input reasoner reads them."""
+    from hupor.bench.runners import reason, rendered_split, test_images
+    from hupor.nets.config import ReasonerConfig
+
+    ds = split_scenes(spec, "test")
+    recs = [ds[i] for i in range(2)]
+    imgs = test_images(spec, recs, ds.motion)
+    assert imgs.shape == (2, 3, spec.net_h, spec.net_w) and imgs.dtype.is_floating_point
+    with pytest.raises(HuporError, match="differs"):
+        test_images(spec, recs[::-1], ds.motion)
+    scenes = prepare_scenes(spec, recs)
+    maps = np.stack([s.input57 for s in scenes])
+    net = DSED(ReasonerConfig(image_input=True), stride=spec.stride).eval()
+    assert reason(net, maps, images=imgs).shape == maps.shape
+    with pytest.raises(HuporError, match="image_input"):
+        reason(net, maps)
+    path = rendered_split(spec, "val", 2, tmp_path / "val")
+    assert path.is_file() and rendered_split(spec, "val", 2, tmp_path / "val") == path
+    assert len(list((tmp_path / "val" / "images").iterdir())) == 2

@@ -36,6 +36,8 @@ def test_training_writes_a_model_that_loads_and_refuses_a_second_run(shape_model
     assert res["train_crops"] > 5 and np.isfinite(res["metrics"]["val/total"])
     cfg, init_net, opt_net = load_shape(res["shape"])
     assert cfg == ShapeTrainConfig(**TINY) and not init_net.training
+    c2, i2, _ = load_shape(out / "checkpoints" / "last.ckpt")             # a run's checkpoint loads too
+    assert c2 == cfg and all(torch.equal(a, b) for a, b in zip(i2.state_dict().values(), init_net.state_dict().values()))
     with pytest.raises(HuporError, match="holds a run"):
         train_shape(ShapeTrainConfig(**TINY), out)
     torch.save({"state_dict": {}}, out / "other.pt")

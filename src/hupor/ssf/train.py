@@ -130,6 +130,9 @@ def _module_class():
             for k, v in self.losses(batch).items():
                 self.log(f"val/{k}", v.detach(), on_step=False, on_epoch=True, batch_size=len(batch["crops"]))
 
+        def on_save_checkpoint(self, checkpoint):
+            checkpoint["hupor"] = {"format": FORMAT, "version": 1, "config": to_dict(self.cfg)}
+
         def configure_optimizers(self):
             opt = torch.optim.Adam(self.parameters(), lr=self.cfg.lr)
             n = self.cfg.steps
@@ -220,7 +223,8 @@ def save_shape(path, cfg: ShapeTrainConfig, init_net: ShapeInit, opt_net: ShapeO
 
 
 def load_shape(path) -> tuple[ShapeTrainConfig, ShapeInit, ShapeOpt]:
-    """``shape.pt`` → (config, ShapeInit, ShapeOpt) in eval mode (weights_only loading)."""
+    """``shape.pt`` (or a checkpoint of a ``hupor train ssf`` run, ``checkpoints/*.ckpt``) →
+    (config, ShapeInit, ShapeOpt) in eval mode (weights_only loading)."""
     from ..config import from_dict
     from ..fileio import load_torch
 
@@ -230,6 +234,10 @@ def load_shape(path) -> tuple[ShapeTrainConfig, ShapeInit, ShapeOpt]:
         raise HuporError(f"{path}: not an SSF shape model (hupor train ssf writes shape.pt)")
     cfg = from_dict(ShapeTrainConfig, meta["config"], f"{path}: config")
     init_net, opt_net = build_nets(cfg)
+    if "state_dict" in data:                                  # a Lightning checkpoint of the run
+        sd = data["state_dict"]
+        data = {part: {k.split(".", 1)[1]: v for k, v in sd.items() if k.startswith(f"{part}_net.")}
+                for part in ("init", "opt")}
     init_net.load_state_dict(data["init"])
     opt_net.load_state_dict(data["opt"])
     return cfg, init_net.eval(), opt_net.eval()

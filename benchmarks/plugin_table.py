@@ -22,7 +22,7 @@ import numpy as np
 KEYS = ("AP", "AP50", "AP75", "AP_easy", "AP_medium", "AP_hard")
 
 
-def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None) -> dict:
+def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None, paf_test=None) -> dict:
     """AP figures of one bundle on the test folder (``annotations.json`` + ``crowdpose.json``)."""
     from hupor.eval.keypoint_ap import coco_results, keypoint_ap
     from hupor.eval.predictions import parse_image
@@ -36,6 +36,8 @@ def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None) -
     pr.method.scales = tuple(scales)
     if grouping and pr.method.name == "higherhrnet":
         pr.method.grouping = grouping
+    if paf_test and pr.method.name == "higherhrnet":
+        pr.method.paf_point_thr, pr.method.paf_keep_ratio = paf_test
     preds, ms = [], []
     for rec in recs:
         img = read_image(recs.image_path(rec))
@@ -55,6 +57,8 @@ def main() -> int:
     ap.add_argument("--multi-scale", action="store_true", help="also test at scales 0.5, 1, 2")
     ap.add_argument("--json", help="write the figures here")
     ap.add_argument("--grouping", choices=("ae", "paf"), help="HigherHRNet bundles: override the grouping")
+    ap.add_argument("--paf-test", type=float, nargs=2, metavar=("POINT_THR", "KEEP_RATIO"),
+                    help="HigherHRNet PAF grouping: the line-integral test (default 0.05 0.8)")
     args = ap.parse_args()
     import torch
 
@@ -64,7 +68,7 @@ def main() -> int:
     for scales in tests:
         for item in args.bundles:
             name, path = item.split("=", 1)
-            r = score(path, Path(args.test), scales, args.grouping)
+            r = score(path, Path(args.test), scales, args.grouping, args.paf_test)
             rows.append({"name": name, "bundle": path, **r})
     print("| test | model | " + " | ".join(KEYS) + " | people | ms |\n|" + "---|" * (len(KEYS) + 4))
     for r in rows:

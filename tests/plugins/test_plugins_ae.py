@@ -94,3 +94,7 @@ def test_paf_grouping_keeps_two_people_apart():
     assert len(kp) == 2 and (kp[..., 2] > 0).all()
     order = np.argsort(kp[:, 0, 0])
     np.testing.assert_allclose(kp[order, :, :2], xy, atol=2.0)
+    # the line-integral test is the caller's: fields at 0.04 of unit length fail OpenPose's 0.05, pass 0.01
+    weak = 0.04 * paf2d_targets(xy, vis > 0, limbs, 4, 192, 160)
+    assert len(decode_higher_paf(t.heat_lo, weak, t.heat_hi, limbs)[0]) == 0
+    assert len(decode_higher_paf(t.heat_lo, weak, t.heat_hi, limbs, point_thr=0.01)[0]) == 2

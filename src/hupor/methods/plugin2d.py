@@ -43,6 +43,7 @@ class Plugin2DMethod:
         model = bundle.model_config
         self.joints = plugin_config(model).joints
         self.grouping = model.higherhrnet.grouping if self.name == "higherhrnet" else "fields"
+        self.paf_point_thr, self.paf_keep_ratio = 0.05, 0.8   # PAF grouping's line-integral test (OpenPose's)
         self.skeleton = plugin_skeleton(self.joints)
         self.codec_params = codec_params if codec_params is not None else bundle.codec_params()
         from ..codec import DecodeParams
@@ -106,7 +107,8 @@ class Plugin2DMethod:
                 from ..plugins.pafgroup import decode_higher_paf
 
                 kp, score = decode_higher_paf(raw["heat_lo"], raw["pafs"], raw["heat_hi"], LIMBS[self.joints],
-                                              self.threshold)
+                                              self.threshold, keep_ratio=self.paf_keep_ratio,
+                                              point_thr=self.paf_point_thr)
             else:
                 kp, score = decode_higher(raw["heat_lo"], raw["tags"], raw["heat_hi"], self.threshold,
                                           HIGHER_TAG_THRESHOLD)

@@ -23,10 +23,12 @@ from .ae import peak_heat
 
 
 def decode_higher_paf(heat_lo: np.ndarray, pafs: np.ndarray, heat_hi: np.ndarray, limbs, threshold: float = 0.1,
-                      max_peaks: int = 30, keep_ratio: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+                      max_peaks: int = 30, keep_ratio: float = 0.8, point_thr: float = 0.05
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """One image: ``heat_lo`` (J, h, w), ``pafs`` (2·L, h, w) unit limb vectors at 1/4, ``heat_hi``
     (J, 2h, 2w), ``limbs`` (L, 2) joint pairs → ``keypoints`` (N, J, 3) x, y network-input px and
-    score (0 where absent), ``scores`` (N,)."""
+    score (0 where absent), ``scores`` (N,). A pair counts when ``keep_ratio`` of its samples have
+    ⟨û, PAF⟩ > ``point_thr`` (:func:`hupor.codec.paf.pair_scores`)."""
     heat = peak_heat(heat_lo, heat_hi)
     nj = heat.shape[0]
     peaks = find_peaks(heat, threshold, max_peaks=max_peaks)
@@ -37,7 +39,8 @@ def decode_higher_paf(heat_lo: np.ndarray, pafs: np.ndarray, heat_hi: np.ndarray
     joint = np.repeat(np.arange(nj), np.diff(peaks.start))                    # (P,) joint of each peak
     limb, ia, ib, _ = candidate_pairs(peaks, limbs)
     xy_q = (peaks.xy + 0.5) / 2.0 - 0.5                                      # 1/2 → 1/4 map px
-    score, _ = pair_scores(np.asarray(pafs, np.float32), 2 * limb, 1.0, xy_q, ia, ib, keep_ratio=keep_ratio)
+    score, _ = pair_scores(np.asarray(pafs, np.float32), 2 * limb, 1.0, xy_q, ia, ib, point_thr=point_thr,
+                           keep_ratio=keep_ratio)
     # one person per peak to start; merge along the best pairs without joint conflicts
     owner = np.arange(npk)
     members = {p: {int(joint[p]): p} for p in range(npk)}

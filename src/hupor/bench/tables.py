@@ -23,6 +23,8 @@ GROUPS_A = [
                                  ("dsed-occ", "S-1/2/3/4, teacher fed occluded joints")]),
     ("RefineNet (on DSED S-1/2/3/4)", [("dsed-1234", "none"), ("refine-gcn", "GCN"), ("refine-mlp", "MLP")]),
     ("RefineNet (on Reason (Hg))", [("hg", "none"), ("refine-hg-gcn", "GCN"), ("refine-hg-mlp", "MLP")]),
+    ("RefineNet (on DSED S-4, student decoded)", [("dsed-sd-4", "none"), ("refine-dsed-sd-4-gcn", "GCN"),
+                                                  ("refine-dsed-sd-4-mlp", "MLP")]),
     ("DSED, student path decoded in training", [("dsed-sd-1234", "S-1/2/3/4"), ("dsed-sd-4", "S-4"),
                                                 ("dsed-sd-none", "no distillation")]),
     ("Image input (supplement Table 6; DSED, student decoded, rendered scenes)",

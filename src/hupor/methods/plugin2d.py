@@ -43,7 +43,9 @@ class Plugin2DMethod:
         model = bundle.model_config
         self.joints = plugin_config(model).joints
         self.grouping = model.higherhrnet.grouping if self.name == "higherhrnet" else "fields"
-        self.paf_point_thr, self.paf_keep_ratio = 0.05, 0.8   # PAF grouping's line-integral test (OpenPose's)
+        from ..plugins.pafgroup import KEEP_RATIO, POINT_THR
+
+        self.paf_point_thr, self.paf_keep_ratio = POINT_THR, KEEP_RATIO   # the PAF grouping's line-integral test
         self.skeleton = plugin_skeleton(self.joints)
         self.codec_params = codec_params if codec_params is not None else bundle.codec_params()
         from ..codec import DecodeParams

@@ -21,9 +21,11 @@ from ..codec.paf import candidate_pairs, pair_scores
 from ..codec.peaks import find_peaks
 from .ae import peak_heat
 
+POINT_THR, KEEP_RATIO = 0.05, 0.8     # the line-integral test's defaults (OpenPose's sample threshold)
+
 
 def decode_higher_paf(heat_lo: np.ndarray, pafs: np.ndarray, heat_hi: np.ndarray, limbs, threshold: float = 0.1,
-                      max_peaks: int = 30, keep_ratio: float = 0.8, point_thr: float = 0.05
+                      max_peaks: int = 30, keep_ratio: float = KEEP_RATIO, point_thr: float = POINT_THR
                       ) -> tuple[np.ndarray, np.ndarray]:
     """One image: ``heat_lo`` (J, h, w), ``pafs`` (2·L, h, w) unit limb vectors at 1/4, ``heat_hi``
     (J, 2h, 2w), ``limbs`` (L, 2) joint pairs → ``keypoints`` (N, J, 3) x, y network-input px and

@@ -131,7 +131,7 @@ def _module_class():
                 self.log(f"val/{k}", v.detach(), on_step=False, on_epoch=True, batch_size=len(batch["crops"]))
 
         def on_save_checkpoint(self, checkpoint):
-            checkpoint["hupor"] = {"format": FORMAT, "version": 1, "config": to_dict(self.cfg)}
+            checkpoint["hupor"] = _meta(self.cfg)
 
         def configure_optimizers(self):
             opt = torch.optim.Adam(self.parameters(), lr=self.cfg.lr)
@@ -215,8 +215,13 @@ def train_shape(cfg: ShapeTrainConfig, out: str | Path, resume: bool = False, ma
     return {"metrics": metrics, "shape": path, "train_crops": len(train), "val_crops": len(val)}
 
 
+def _meta(cfg: ShapeTrainConfig) -> dict:
+    """The ``hupor`` header of shape.pt and of the run's checkpoints (what :func:`load_shape` reads)."""
+    return {"format": FORMAT, "version": 1, "config": to_dict(cfg)}
+
+
 def save_shape(path, cfg: ShapeTrainConfig, init_net: ShapeInit, opt_net: ShapeOpt) -> Path:
-    payload = {"hupor": {"format": FORMAT, "version": 1, "config": to_dict(cfg)},
+    payload = {"hupor": _meta(cfg),
                "init": {k: v.detach().cpu() for k, v in init_net.state_dict().items()},
                "opt": {k: v.detach().cpu() for k, v in opt_net.state_dict().items()}}
     return write_atomic(path, lambda p: torch.save(payload, p))

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Reproduce the bundled default model src/hupor/assets/default.pt (cpu-s2: cpu-tiny networks with the
 # stride-2 head, synthetic domain). About 150 minutes on a 2-core CPU: the detector (one core) runs
-# beside the reasoner phases (the other core). Usage: benchmarks/train_default.sh [OUT] [PART]
-#   PART: all (default), data, detector, reasoner, reasoner-det, refiner, continue.  Run from the repository root.
+# beside the reasoner phases (the other core). Usage: benchmarks/train_default.sh [OUT] [PART] [STEPS of reasoner-sd]
+#   PART: all (default), data, detector, reasoner, reasoner-det, refiner, continue, reasoner-sd.
+#   Run from the repository root.
 #   The bundled model is "all" (session 3, ~150 min) followed by "continue" (session 4, ~110 min): the
 #   detector trained 3000 more steps, then pairs, synthetic pairs and RefineNet again (docs/training.md).
+#   "reasoner-sd" (session 9, after "continue"): the DSED retrained on the frozen detector's maps with its
+#   student path decoded in training (model.reasoner.student_decode, docs/networks.md), then pairs and
+#   RefineNet again; it writes OUT/refiner-sd/bundle.pt (docs/training.md says whether it was bundled).
 #   A GPU user scales it with config keys alone, e.g. add train.accelerator=gpu train.detector.batch_size=32
 #   to the train commands (docs/training.md).
 set -euo pipefail
@@ -70,4 +74,25 @@ if [[ $PART == continue ]]; then
     "data.pairs=[$OUT/pairs-train-2.npz]" "data.val_pairs=[$OUT/pairs-val-2.npz]" \
     "data.mix_pairs=[$OUT/synth-pairs.npz]" data.mix_ratio=0.8 train.refiner.steps=3000 train.refiner.step_every=1000
   cp "$OUT/refiner-2/bundle.pt" src/hupor/assets/default.pt
+fi
+if [[ $PART == reasoner-sd ]]; then
+  # the DSED of the bundle (OUT/det-reasoner-2.pt, or the shipped default if absent) fine-tuned on the frozen
+  # detector's own maps with the student path decoded (student_decode 1), then pairs, synthetic pairs, RefineNet
+  BASE="$OUT/det-reasoner-2.pt"; [[ -f $BASE ]] || BASE=src/hupor/assets/default.pt
+  STEPS=${3:-2400}   # third argument: reasoner steps
+  R=(); [[ -d "$OUT/reasoner-sd/checkpoints" && ! -f "$OUT/reasoner-sd/reasoner.pt" ]] && R=(--resume)
+  [[ -f "$OUT/reasoner-sd/reasoner.pt" ]] || $HUPOR train reasoner --config cpu-s2 --out "$OUT/reasoner-sd" "${R[@]}" \
+    --bundle "$BASE" --init "$BASE" data.reasoner_source=detector "${DATA[@]}" model.reasoner.student_decode=1.0 \
+    train.reasoner.steps="$STEPS" train.reasoner.lr=1e-3 train.reasoner.warmup_steps=20 train.checkpoint_every=400 \
+    train.channels_last=true train.progress_bar=false
+  $HUPOR train export --base "$BASE" --reasoner "$OUT/reasoner-sd/reasoner.pt" --decode cpu-s2 --out "$OUT/det-reasoner-sd.pt"
+  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner-sd.pt" \
+    --records "$OUT/synth-train/annotations.json" --limit 1500 --out "$OUT/pairs-train-sd.npz"
+  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner-sd.pt" \
+    --records "$OUT/synth-val/annotations.json" --out "$OUT/pairs-val-sd.npz"
+  $HUPOR train synth-pairs --config cpu-s2 --calibrate "$OUT/pairs-train-sd.npz" --scenes 40000 --seed 102 \
+    --out "$OUT/synth-pairs-sd.npz"
+  $HUPOR train refiner --config cpu-s2 --out "$OUT/refiner-sd" --bundle "$OUT/det-reasoner-sd.pt" \
+    "data.pairs=[$OUT/pairs-train-sd.npz]" "data.val_pairs=[$OUT/pairs-val-sd.npz]" \
+    "data.mix_pairs=[$OUT/synth-pairs-sd.npz]" data.mix_ratio=0.8 train.refiner.steps=3000 train.refiner.step_every=1000
 fi

@@ -94,6 +94,8 @@ class HigherHRNetConfig:
     supplement's "a new branch that outputs PAF-like limb fields"); ``paf_head_width``: 0 keeps that
     branch at the backbone's width W; > 0 widens it (a 3×3 conv W → this width, BN, ReLU, then the
     BasicBlock at this width: a hupor option for narrow CPU backbones); ``paf_loss_weight``: 0.5;
+    ``paf_limb_weight``: the PAF MSE counts the cells on a limb this many times (1 = the plain MSE;
+    a hupor option for the sparse limb targets of small maps, :func:`hupor.plugins.losses.paf_loss`);
     ``ae_weight``: the associative-embedding pull and push weight (HigherHRNet's 1e-3); ``grouping``:
     how the decoder groups the peaks into people, ``ae`` (the tags, as the paper) or ``paf`` (the
     PAF branch's limb fields, :mod:`hupor.plugins.pafgroup`; needs ``paf_branch``)."""
@@ -105,6 +107,7 @@ class HigherHRNetConfig:
     paf_branch: bool = True
     paf_loss_weight: float = 0.5
     paf_head_width: int = 0
+    paf_limb_weight: float = 1.0
     ae_weight: float = 1e-3
     grouping: str = "ae"
 
@@ -121,5 +124,7 @@ class HigherHRNetConfig:
             raise HuporError(f"model.higherhrnet.ae_weight: must be >= 0, got {self.ae_weight}")
         if self.paf_loss_weight < 0:
             raise HuporError(f"model.higherhrnet.paf_loss_weight: must be >= 0, got {self.paf_loss_weight}")
+        if self.paf_limb_weight < 1:
+            raise HuporError(f"model.higherhrnet.paf_limb_weight: must be >= 1, got {self.paf_limb_weight}")
         if self.paf_head_width < 0:
             raise HuporError(f"model.higherhrnet.paf_head_width: must be >= 0, got {self.paf_head_width}")

@@ -130,7 +130,7 @@ class PluginModule(DetectorModule):
         out = self.detector(self.normalize(batch["image"]))
         pc = plugin_config(self.cfg.model)
         return plugin_loss(self.cfg.model.method, out, batch, getattr(pc, "paf_loss_weight", 0.0),
-                           getattr(pc, "ae_weight", 1e-3))
+                           getattr(pc, "ae_weight", 1e-3), getattr(pc, "paf_limb_weight", 1.0))
 
 
 class ReasonerModule(_StageModule):

@@ -8,6 +8,8 @@ CrowdPose-format test set (docs/results.md).
 Prints, per bundle and test (single scale; with ``--multi-scale`` also scales 0.5, 1, 2): AP, AP50,
 AP75, AP^E, AP^M, AP^H (faster-coco-eval ``keypoints_crowd``, :func:`hupor.eval.keypoint_ap`), the
 people predicted and the median network ms per image. ``--json FILE`` writes the numbers.
+``--grouping truth`` (HigherHRNet bundles) groups the network's own heatmap peaks by the ground truth
+(:mod:`hupor.bench.grouping`, a diagnostic): what the heatmaps would score with a perfect grouping.
 """
 
 from __future__ import annotations
@@ -34,13 +36,17 @@ def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None, p
     recs = RecordSet.load(test / "annotations.json")
     pr = Predictor(bundle)
     pr.method.scales = tuple(scales)
-    if grouping and pr.method.name == "higherhrnet":
+    current = []
+    if grouping == "truth" and pr.method.name == "higherhrnet":
+        pr.method.decode = _truth_decode(pr.method, current)
+    elif grouping and pr.method.name == "higherhrnet":
         pr.method.grouping = grouping
     if paf_test and pr.method.name == "higherhrnet":
         pr.method.paf_point_thr, pr.method.paf_keep_ratio = paf_test
     preds, ms = [], []
     for rec in recs:
         img = read_image(recs.image_path(rec))
+        current[:] = [rec]
         t0 = time.perf_counter()
         p = pr.predict_arrays([img], paths=[rec.path], K=rec.intrinsics)[0]
         ms.append(1000 * (time.perf_counter() - t0))
@@ -50,13 +56,33 @@ def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None, p
             "ms": float(np.median(ms)), "scales": list(scales)}
 
 
+def _truth_decode(method, current: list):
+    """A decode for ``method`` (HigherHRNet) that groups its peaks by the record in ``current``."""
+    from hupor.bench.grouping import group_by_truth
+    from hupor.methods.plugin2d import poses_2d
+    from hupor.plugins.ae import peak_heat
+    from hupor.skeleton import JOINT_SETS, from_mpi15
+
+    def decode(raw, letterbox, intrinsics):
+        rec = current[0]
+        kp = from_mpi15(np.concatenate([rec.joints_2d, rec.visibility[..., None].astype(np.float64)], -1),
+                        JOINT_SETS[method.joints])
+        net = letterbox.to_net(kp[..., :2].reshape(-1, 2)).reshape(kp.shape[:2] + (2,))
+        labelled = np.nan_to_num(kp[..., 2]) >= 1
+        return poses_2d(*group_by_truth(peak_heat(raw["heat_lo"], raw["heat_hi"]), net, labelled, method.threshold),
+                        letterbox)
+
+    return decode
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--test", required=True, help="a 'hupor synth --crowdpose' folder")
     ap.add_argument("--bundles", nargs="+", required=True, metavar="NAME=PATH")
     ap.add_argument("--multi-scale", action="store_true", help="also test at scales 0.5, 1, 2")
     ap.add_argument("--json", help="write the figures here")
-    ap.add_argument("--grouping", choices=("ae", "paf"), help="HigherHRNet bundles: override the grouping")
+    ap.add_argument("--grouping", choices=("ae", "paf", "truth"),
+                    help="HigherHRNet bundles: override the grouping (truth: by the ground truth, a diagnostic)")
     ap.add_argument("--paf-test", type=float, nargs=2, metavar=("POINT_THR", "KEEP_RATIO"),
                     help="HigherHRNet PAF grouping: the line-integral test (default 0.05 0.8)")
     args = ap.parse_args()

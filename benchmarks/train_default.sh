@@ -18,6 +18,21 @@ HUPOR=".venv/bin/hupor"
 SCENE=(--size 256x160 --people 1-6)        # the generator's default occlusion mix
 DATA=("data.train=[$OUT/synth-train/annotations.json]" "data.val=[$OUT/synth-val/annotations.json]")
 
+# pairs from OUT/det-reasoner-TAG.pt, synthetic pairs (mocap skeleton scenes through the noise model measured
+# on those pairs), then RefineNet on both (80 % synthetic) -> OUT/refiner-TAG/bundle.pt
+pairs_and_refiner() {
+  local T=$1
+  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner-$T.pt" \
+    --records "$OUT/synth-train/annotations.json" --limit 1500 --out "$OUT/pairs-train-$T.npz"
+  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner-$T.pt" \
+    --records "$OUT/synth-val/annotations.json" --out "$OUT/pairs-val-$T.npz"
+  $HUPOR train synth-pairs --config cpu-s2 --calibrate "$OUT/pairs-train-$T.npz" --scenes 40000 --seed 102 \
+    --out "$OUT/synth-pairs-$T.npz"
+  $HUPOR train refiner --config cpu-s2 --out "$OUT/refiner-$T" --bundle "$OUT/det-reasoner-$T.pt" \
+    "data.pairs=[$OUT/pairs-train-$T.npz]" "data.val_pairs=[$OUT/pairs-val-$T.npz]" \
+    "data.mix_pairs=[$OUT/synth-pairs-$T.npz]" data.mix_ratio=0.8 train.refiner.steps=3000 train.refiner.step_every=1000
+}
+
 if [[ $PART == all || $PART == data ]]; then
   # rendered synthetic images (train: seed 20, held out: seed 21; the benchmarks use seeds >= 9000)
   $HUPOR synth --out "$OUT/synth-train" --scenes 8000 --seed 20 --workers 2 "${SCENE[@]}"
@@ -63,16 +78,7 @@ if [[ $PART == continue ]]; then
     train.detector.steps=3000 train.detector.lr=1.5e-3 train.detector.warmup_steps=50
   $HUPOR train export --detector "$OUT/detector-2/detector.pt" --reasoner "$OUT/reasoner-det/reasoner.pt" \
     --decode cpu-s2 --out "$OUT/det-reasoner-2.pt"
-  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner-2.pt" \
-    --records "$OUT/synth-train/annotations.json" --limit 1500 --out "$OUT/pairs-train-2.npz"
-  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner-2.pt" \
-    --records "$OUT/synth-val/annotations.json" --out "$OUT/pairs-val-2.npz"
-  # synthetic pairs: mocap skeleton scenes through the noise model measured on the real pairs
-  $HUPOR train synth-pairs --config cpu-s2 --calibrate "$OUT/pairs-train-2.npz" --scenes 40000 --seed 102 \
-    --out "$OUT/synth-pairs.npz"
-  $HUPOR train refiner --config cpu-s2 --out "$OUT/refiner-2" --bundle "$OUT/det-reasoner-2.pt" \
-    "data.pairs=[$OUT/pairs-train-2.npz]" "data.val_pairs=[$OUT/pairs-val-2.npz]" \
-    "data.mix_pairs=[$OUT/synth-pairs.npz]" data.mix_ratio=0.8 train.refiner.steps=3000 train.refiner.step_every=1000
+  pairs_and_refiner 2
   cp "$OUT/refiner-2/bundle.pt" src/hupor/assets/default.pt
 fi
 if [[ $PART == reasoner-sd ]]; then
@@ -80,19 +86,11 @@ if [[ $PART == reasoner-sd ]]; then
   # detector's own maps with the student path decoded (student_decode 1), then pairs, synthetic pairs, RefineNet
   BASE="$OUT/det-reasoner-2.pt"; [[ -f $BASE ]] || BASE=src/hupor/assets/default.pt
   STEPS=${3:-2400}   # third argument: reasoner steps
-  R=(); [[ -d "$OUT/reasoner-sd/checkpoints" && ! -f "$OUT/reasoner-sd/reasoner.pt" ]] && R=(--resume)
+  R=(--init "$BASE"); [[ -d "$OUT/reasoner-sd/checkpoints" ]] && R=(--resume)   # a killed run continues
   [[ -f "$OUT/reasoner-sd/reasoner.pt" ]] || $HUPOR train reasoner --config cpu-s2 --out "$OUT/reasoner-sd" "${R[@]}" \
-    --bundle "$BASE" --init "$BASE" data.reasoner_source=detector "${DATA[@]}" model.reasoner.student_decode=1.0 \
+    --bundle "$BASE" data.reasoner_source=detector "${DATA[@]}" model.reasoner.student_decode=1.0 \
     train.reasoner.steps="$STEPS" train.reasoner.lr=1e-3 train.reasoner.warmup_steps=20 train.checkpoint_every=400 \
     train.channels_last=true train.progress_bar=false
   $HUPOR train export --base "$BASE" --reasoner "$OUT/reasoner-sd/reasoner.pt" --decode cpu-s2 --out "$OUT/det-reasoner-sd.pt"
-  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner-sd.pt" \
-    --records "$OUT/synth-train/annotations.json" --limit 1500 --out "$OUT/pairs-train-sd.npz"
-  $HUPOR train pairs --config cpu-s2 --bundle "$OUT/det-reasoner-sd.pt" \
-    --records "$OUT/synth-val/annotations.json" --out "$OUT/pairs-val-sd.npz"
-  $HUPOR train synth-pairs --config cpu-s2 --calibrate "$OUT/pairs-train-sd.npz" --scenes 40000 --seed 102 \
-    --out "$OUT/synth-pairs-sd.npz"
-  $HUPOR train refiner --config cpu-s2 --out "$OUT/refiner-sd" --bundle "$OUT/det-reasoner-sd.pt" \
-    "data.pairs=[$OUT/pairs-train-sd.npz]" "data.val_pairs=[$OUT/pairs-val-sd.npz]" \
-    "data.mix_pairs=[$OUT/synth-pairs-sd.npz]" data.mix_ratio=0.8 train.refiner.steps=3000 train.refiner.step_every=1000
+  pairs_and_refiner sd
 fi

@@ -8,7 +8,7 @@ built by :func:`hupor.config.from_dict` from YAML or from a checkpoint's stored 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 
 from ..config import from_dict, read_config_dict
@@ -86,8 +86,13 @@ class ReasonerConfig:
     (a deviation, 0 = the official code): the weight of the same reconstruction loss on the
     inference path (student encoders → decoder) in training, so that the decoder also learns to
     read student features; it costs a second forward pass of the student path per step.
+    ``TRAINING_FIELDS``: the keys that only set the losses and targets (weights trained with other
+    values of them load with ``--init``).
     """
 
+    TRAINING_FIELDS: ClassVar[tuple[str, ...]] = (
+        "supervised_blocks", "omega_max", "omega_ramp_fraction", "lambda_k_occ", "lambda_p_occ", "lambda_k_all",
+        "lambda_p_all", "z_scale", "teacher_input", "teacher_level", "ohkm_topk", "student_decode")
     kind: Literal["dsed", "hg"] = "dsed"
     stages: int = 2
     blocks: tuple[int, int, int, int] = (3, 4, 6, 3)

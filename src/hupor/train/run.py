@@ -132,7 +132,7 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
         from .export import load_part
 
         _, net = load_part(init, stage)
-        if net.cfg != module.net.cfg:
+        if not same_architecture(net.cfg, module.net.cfg):
             raise HuporError(f"--init {init}: its {stage} config differs from model.{stage}")
         module.net.load_state_dict(net.state_dict())
         log.info("%s initialised from %s", stage, init)
@@ -153,3 +153,12 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
             parts = {stage: weights}
             bundle = export_bundle(out / "bundle.pt", parts, base_bundle)
     return RunResult(out, weights, bundle, metrics, int(trainer.global_step))
+
+
+def same_architecture(a, b) -> bool:
+    """Whether configs ``a`` and ``b`` build the same network: equal apart from the keys of
+    ``TRAINING_FIELDS`` (loss and target settings, e.g. :class:`hupor.nets.ReasonerConfig`'s)."""
+    import dataclasses
+
+    fields = getattr(type(b), "TRAINING_FIELDS", ())
+    return type(a) is type(b) and dataclasses.replace(a, **{f: getattr(b, f) for f in fields}) == b

@@ -9,7 +9,9 @@ Prints, per bundle and test (single scale; with ``--multi-scale`` also scales 0.
 AP75, AP^E, AP^M, AP^H (faster-coco-eval ``keypoints_crowd``, :func:`hupor.eval.keypoint_ap`), the
 people predicted and the median network ms per image. ``--json FILE`` writes the numbers.
 ``--grouping truth`` (HigherHRNet bundles) groups the network's own heatmap peaks by the ground truth
-(:mod:`hupor.bench.grouping`, a diagnostic): what the heatmaps would score with a perfect grouping.
+(:mod:`hupor.bench.grouping`, a diagnostic): what the heatmaps would score with a perfect grouping;
+``--paf-stats`` adds, for HigherHRNet bundles, how well the PAF branch follows the true (visible) limbs
+(:func:`hupor.bench.grouping.paf_agreement`: mean ⟨û, PAF⟩ on the limbs, mean |PAF| off them).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import numpy as np
 KEYS = ("AP", "AP50", "AP75", "AP_easy", "AP_medium", "AP_hard")
 
 
-def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None, paf_test=None) -> dict:
+def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None, paf_test=None,
+          paf_stats: bool = False) -> dict:
     """AP figures of one bundle on the test folder (``annotations.json`` + ``crowdpose.json``)."""
     from hupor.eval.keypoint_ap import coco_results, keypoint_ap
     from hupor.eval.predictions import parse_image
@@ -43,7 +46,7 @@ def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None, p
         pr.method.grouping = grouping
     if paf_test and pr.method.name == "higherhrnet":
         pr.method.paf_point_thr, pr.method.paf_keep_ratio = paf_test
-    preds, ms = [], []
+    preds, ms, agree = [], [], []
     for rec in recs:
         img = read_image(recs.image_path(rec))
         current[:] = [rec]
@@ -51,9 +54,35 @@ def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None, p
         p = pr.predict_arrays([img], paths=[rec.path], K=rec.intrinsics)[0]
         ms.append(1000 * (time.perf_counter() - t0))
         preds.append(parse_image(p.to_json(pr.skeleton, pr.model_info), rec.path))
+        if paf_stats and pr.method.name == "higherhrnet":
+            agree.append(_paf_agreement(pr, rec, img))
     stats = keypoint_ap(gt, coco_results(preds, "crowdpose", gt), "crowdpose")
+    extra = {"paf_on_limb": float(np.nanmean([a[0] for a in agree])),
+             "paf_off_limb": float(np.mean([a[1] for a in agree]))} if agree else {}
     return {**{k: stats[k] for k in KEYS}, "people": int(sum(len(p.scores) for p in preds)),
-            "ms": float(np.median(ms)), "scales": list(scales)}
+            "ms": float(np.median(ms)), "scales": list(scales), **extra}
+
+
+def _paf_agreement(pr, rec, img) -> tuple[float, float]:
+    """One image: the HigherHRNet PAF branch's output against the visible limbs' unit vectors."""
+    import torch
+
+    from hupor.bench.grouping import paf_agreement
+    from hupor.camera import Letterbox
+    from hupor.nets import preprocess
+    from hupor.plugins.config import LIMBS
+    from hupor.plugins.data import paf2d_targets
+    from hupor.skeleton import JOINT_SETS, from_mpi15
+
+    cp = pr.codec_params
+    lb = Letterbox.fit(img.shape[1], img.shape[0], cp.net_w, cp.net_h)
+    with torch.inference_mode():
+        pafs = pr.method.bundle.detector(preprocess(lb.apply(img)[None])).pafs[0].numpy()
+    kp = from_mpi15(np.concatenate([rec.joints_2d, rec.visibility[..., None].astype(np.float64)], -1),
+                    JOINT_SETS[pr.method.joints])
+    net = np.nan_to_num(lb.to_net(kp[..., :2].reshape(-1, 2)).reshape(kp.shape[:2] + (2,)))
+    target = paf2d_targets(net, np.nan_to_num(kp[..., 2]) == 2, LIMBS[pr.method.joints], 4, cp.net_w, cp.net_h)
+    return paf_agreement(pafs, target)
 
 
 def _truth_decode(method, current: list):
@@ -85,6 +114,8 @@ def main() -> int:
                     help="HigherHRNet bundles: override the grouping (truth: by the ground truth, a diagnostic)")
     ap.add_argument("--paf-test", type=float, nargs=2, metavar=("POINT_THR", "KEEP_RATIO"),
                     help="HigherHRNet PAF grouping: the line-integral test (default 0.05 0.8)")
+    ap.add_argument("--paf-stats", action="store_true",
+                    help="HigherHRNet bundles: also measure the PAF branch along the true limbs")
     args = ap.parse_args()
     import torch
 
@@ -94,13 +125,14 @@ def main() -> int:
     for scales in tests:
         for item in args.bundles:
             name, path = item.split("=", 1)
-            r = score(path, Path(args.test), scales, args.grouping, args.paf_test)
+            r = score(path, Path(args.test), scales, args.grouping, args.paf_test, args.paf_stats)
             rows.append({"name": name, "bundle": path, **r})
     print("| test | model | " + " | ".join(KEYS) + " | people | ms |\n|" + "---|" * (len(KEYS) + 4))
     for r in rows:
         test = "single-scale" if r["scales"] == [1.0] else "multi-scale"
         print(f"| {test} | {r['name']} | " + " | ".join(f"{100 * r[k]:.1f}" for k in KEYS)
-              + f" | {r['people']} | {r['ms']:.0f} |")
+              + f" | {r['people']} | {r['ms']:.0f} |"
+              + (f" PAF on limbs {r['paf_on_limb']:.3f}, off {r['paf_off_limb']:.4f}" if "paf_on_limb" in r else ""))
     if args.json:
         from hupor.fileio import write_json_atomic
 

@@ -23,3 +23,16 @@ def test_peaks_join_their_true_person_and_far_ones_are_dropped():
     # nobody labelled → nobody returned; a person without any matched peak is left out
     none, s = group_by_truth(heat, joints, np.zeros((2, 3), bool), threshold=0.1)
     assert none.shape == (0, 3, 3) and s.shape == (0,)
+
+
+def test_paf_agreement_reads_the_field_along_the_limbs():
+    from hupor.bench.grouping import paf_agreement
+
+    t = np.zeros((2, 4, 6))
+    t[0, 1, 1:5] = 1.0                       # one limb along +x on row 1
+    assert paf_agreement(t, t) == (1.0, 0.0)
+    half = 0.5 * t
+    half[1, 3, 0] = 0.3                      # a stray field off the limb
+    on, off = paf_agreement(half, t)
+    assert on == 0.5 and np.isclose(off, 0.3 / (24 - 4))
+    assert paf_agreement(-t, t)[0] == -1.0

@@ -43,3 +43,15 @@ def group_by_truth(heat: np.ndarray, joints_net: np.ndarray, labelled: np.ndarra
                 kp[who[c], j] = (*xy[r], sc[r])
     kept = kp[..., 2].max(1) > 0
     return kp[kept], kp[kept, :, 2].sum(1) / nj
+
+
+def paf_agreement(pred: np.ndarray, target: np.ndarray) -> tuple[float, float]:
+    """How well a PAF branch's fields (2·L, h, w) follow the true limbs ``target`` (the same layout,
+    unit vectors on the limbs, 0 elsewhere): (mean of ⟨û, PAF⟩ over the cells on a limb, the target
+    of OpenPose's line-integral test being 1; mean field length |PAF| off the limbs)."""
+    p = np.asarray(pred, np.float64).reshape(-1, 2, *np.shape(pred)[-2:])
+    t = np.asarray(target, np.float64).reshape(p.shape)
+    on = np.hypot(t[:, 0], t[:, 1]) > 0
+    dot = (p * t).sum(1)
+    off = np.hypot(p[:, 0], p[:, 1])[~on]
+    return (float(dot[on].mean()) if on.any() else float("nan"), float(off.mean()) if off.size else float("nan"))

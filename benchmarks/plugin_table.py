@@ -63,6 +63,16 @@ def score(bundle: str, test: Path, scales=(1.0,), grouping: str | None = None, p
             "ms": float(np.median(ms)), "scales": list(scales), **extra}
 
 
+def _true_joints(rec, joints: str, letterbox) -> tuple[np.ndarray, np.ndarray]:
+    """A record's people in the plug-in joint set: (N, J, 2) network-input px (NaN = unlabelled), (N, J) v."""
+    from hupor.skeleton import JOINT_SETS, from_mpi15
+
+    kp = from_mpi15(np.concatenate([rec.joints_2d, rec.visibility[..., None].astype(np.float64)], -1),
+                    JOINT_SETS[joints])
+    net = letterbox.to_net(kp[..., :2].reshape(-1, 2)).reshape(kp.shape[:2] + (2,))
+    return net, np.nan_to_num(kp[..., 2])
+
+
 def _paf_agreement(pr, rec, img) -> tuple[float, float]:
     """One image: the HigherHRNet PAF branch's output against the visible limbs' unit vectors."""
     import torch
@@ -72,16 +82,13 @@ def _paf_agreement(pr, rec, img) -> tuple[float, float]:
     from hupor.nets import preprocess
     from hupor.plugins.config import LIMBS
     from hupor.plugins.data import paf2d_targets
-    from hupor.skeleton import JOINT_SETS, from_mpi15
 
     cp = pr.codec_params
     lb = Letterbox.fit(img.shape[1], img.shape[0], cp.net_w, cp.net_h)
     with torch.inference_mode():
         pafs = pr.method.bundle.detector(preprocess(lb.apply(img)[None])).pafs[0].numpy()
-    kp = from_mpi15(np.concatenate([rec.joints_2d, rec.visibility[..., None].astype(np.float64)], -1),
-                    JOINT_SETS[pr.method.joints])
-    net = np.nan_to_num(lb.to_net(kp[..., :2].reshape(-1, 2)).reshape(kp.shape[:2] + (2,)))
-    target = paf2d_targets(net, np.nan_to_num(kp[..., 2]) == 2, LIMBS[pr.method.joints], 4, cp.net_w, cp.net_h)
+    net, vis = _true_joints(rec, pr.method.joints, lb)
+    target = paf2d_targets(np.nan_to_num(net), vis == 2, LIMBS[pr.method.joints], 4, cp.net_w, cp.net_h)
     return paf_agreement(pafs, target)
 
 
@@ -90,15 +97,10 @@ def _truth_decode(method, current: list):
     from hupor.bench.grouping import group_by_truth
     from hupor.methods.plugin2d import poses_2d
     from hupor.plugins.ae import peak_heat
-    from hupor.skeleton import JOINT_SETS, from_mpi15
 
     def decode(raw, letterbox, intrinsics):
-        rec = current[0]
-        kp = from_mpi15(np.concatenate([rec.joints_2d, rec.visibility[..., None].astype(np.float64)], -1),
-                        JOINT_SETS[method.joints])
-        net = letterbox.to_net(kp[..., :2].reshape(-1, 2)).reshape(kp.shape[:2] + (2,))
-        labelled = np.nan_to_num(kp[..., 2]) >= 1
-        return poses_2d(*group_by_truth(peak_heat(raw["heat_lo"], raw["heat_hi"]), net, labelled, method.threshold),
+        net, vis = _true_joints(current[0], method.joints, letterbox)
+        return poses_2d(*group_by_truth(peak_heat(raw["heat_lo"], raw["heat_hi"]), net, vis >= 1, method.threshold),
                         letterbox)
 
     return decode

@@ -39,6 +39,8 @@ REASONERS = [  # key, kind, supervised blocks, teacher input, extra overrides, l
     ("dsed-occ", "dsed", (1, 2, 3, 4), "occ", (), "DSED S-1/2/3/4, teacher fed occluded joints"),
     ("dsed-sd-1234", "dsed", (1, 2, 3, 4), "all", SD, "DSED S-1/2/3/4, student path decoded in training"),
     ("dsed-sd-4", "dsed", (4,), "all", SD, "DSED S-4, student path decoded in training"),
+    ("dsed-sd-14", "dsed", (1, 4), "all", SD, "DSED S-1/4, student path decoded in training"),
+    ("dsed-sd-234", "dsed", (2, 3, 4), "all", SD, "DSED S-2/3/4, student path decoded in training"),
     ("dsed-sd-none", "dsed", (), "all", SD, "DSED without distillation, student path decoded in training"),
     # supplement Table 6: both trained on one fixed set of rendered scenes (--render-scenes), maps only / + image
     ("rec-dsed-sd", "dsed", (1, 2, 3, 4), "all", SD, "DSED (student decoded) on rendered scenes, maps only"),

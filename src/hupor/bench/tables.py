@@ -26,6 +26,7 @@ GROUPS_A = [
     ("RefineNet (on DSED S-4, student decoded)", [("dsed-sd-4", "none"), ("refine-dsed-sd-4-gcn", "GCN"),
                                                   ("refine-dsed-sd-4-mlp", "MLP")]),
     ("DSED, student path decoded in training", [("dsed-sd-1234", "S-1/2/3/4"), ("dsed-sd-4", "S-4"),
+                                                ("dsed-sd-14", "S-1/4"), ("dsed-sd-234", "S-2/3/4"),
                                                 ("dsed-sd-none", "no distillation")]),
     ("Image input (supplement Table 6; DSED, student decoded, rendered scenes)",
      [("rec-dsed-sd", "w/o image"), ("rec-dsed-sd-img", "w/ image")]),

@@ -107,12 +107,17 @@ class Predictor:
     ``"folded"`` (conv–BN folded) or ``"onnx"`` (ONNX Runtime, ``pip install "hupor[export]"``);
     ``stages``: extra post-stages run after the method's own, in order (e.g. ``methods.track.Tracker``,
     ``methods.smooth.Smoother``; kept in ``extra_stages``, which may be replaced between videos).
+    ``min_score``: people whose score (mean joint score over all joints, in [0, 1]) is below this are
+    left out of the predictions (default 0: every decoded person, as the benchmarks score them).
     """
 
     def __init__(self, checkpoint=None, device: str = "cpu", input_size: tuple[int, int] | None = None,
                  flip_test: bool = False, decode: DecodeParams | None = None,
                  visible_threshold: float | None = None, visible_radius: int = 1, method=None, runtime: str = "torch",
-                 stages=None):
+                 stages=None, min_score: float = 0.0):
+        if not 0.0 <= float(min_score) < 1.0:
+            raise HuporError(f"min_score: must be in [0, 1), got {min_score}")
+        self.min_score = float(min_score)
         if method is None:
             method = _load_method(checkpoint, device, input_size, flip_test, decode, runtime)
         self.method = method
@@ -196,12 +201,14 @@ class Predictor:
         poses = self.method.decode(raw, letterbox, intrinsics)
         stages = self.stages + self.extra_stages if extra else self.stages
         poses = run_stages(poses, stages, StageContext(raw, letterbox, intrinsics, frame, fps))
-        return to_prediction(poses, letterbox, intrinsics, source)
+        return to_prediction(poses, letterbox, intrinsics, source, self.min_score)
 
 
-def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: str) -> Prediction:
+def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: str,
+                  min_score: float = 0.0) -> Prediction:
     """:class:`~hupor.codec.Poses` after the post-stages → :class:`Prediction`: missing joints NaN with
-    score 0; people with a non-positive or non-finite root depth (behind the camera) are dropped."""
+    score 0; people with a non-positive or non-finite root depth (behind the camera) or a person score
+    below ``min_score`` are dropped."""
     n, j = poses.detected.shape
     state = poses.state if poses.state is not None else np.where(poses.detected, OCCLUDED_INFERRED, MISSING)
     joints_2d = np.array(poses.joints_2d, dtype=np.float64).reshape(n, j, 2)
@@ -209,20 +216,21 @@ def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: s
     root_mm = np.asarray(poses.root_depth_mm, dtype=np.float64).reshape(n)
     two_d = getattr(poses, "dims", 3) == 2   # a 2D-only method has no depth to check
     keep = np.ones(n, bool) if two_d else np.isfinite(root_mm) & (root_mm > 0)  # behind the camera: not physical
-    track = None if poses.track_id is None else np.asarray(poses.track_id, np.int64).reshape(n)[keep]
     if not keep.all():
         log.debug("dropping %d people with non-positive root depth", int((~keep).sum()))
+    person_scores = np.clip(np.nan_to_num(np.asarray(poses.person_scores, dtype=np.float64)), 0, 1).reshape(n)
+    keep &= person_scores >= min_score
+    track = None if poses.track_id is None else np.asarray(poses.track_id, np.int64).reshape(n)[keep]
     scores = np.clip(np.nan_to_num(np.asarray(poses.scores, dtype=np.float64).reshape(n, j)), 0, 1)
     missing = state == MISSING
     joints_2d[missing] = np.nan
     joints_3d[missing] = np.nan
     scores[missing] = 0.0
-    person_scores = np.clip(np.nan_to_num(np.asarray(poses.person_scores, dtype=np.float64)), 0, 1)
     return Prediction(
         path=None, width=letterbox.image_w, height=letterbox.image_h, intrinsics=intrinsics,
         intrinsics_source=source, joints_2d=joints_2d[keep], joints_3d=joints_3d[keep],
         joint_scores=scores[keep], joint_state=np.asarray(state, np.int8)[keep], root_depth_mm=root_mm[keep],
-        person_scores=person_scores.reshape(n)[keep], track_ids=track, dims=2 if two_d else 3)
+        person_scores=person_scores[keep], track_ids=track, dims=2 if two_d else 3)
 
 
 def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode, runtime: str = "torch"):

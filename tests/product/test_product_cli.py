@@ -104,6 +104,7 @@ def test_product_cli_nothing_processed(media, tmp_path, capsys, args, message):
     (["--fov", "200"], "fov_degrees must be in (0, 180)"),
     (["--intrinsics", "{root}/badK.json"], "must be 3x3"),
     (["--batch-size", "0"], "--batch-size must be >= 1"),
+    (["--min-score", "1.5"], "--min-score: must be a number in [0, 1)"),
 ])
 def test_product_cli_bad_options(media, tmp_path, capsys, extra, message):
     (media["root"] / "badK.json").write_text(json.dumps({"K": [[1, 0, 0], [0, 1, 0]]}))

@@ -151,3 +151,39 @@ def test_product_postprocess_refiner_fills_missing_joints(bundle):
     err2d = np.linalg.norm(np.delete(res.joints_2d[order] - K.project(people), 5, axis=1), axis=-1)
     assert err2d.max() < 4.0
     validate_poses(res.to_json(MPI15, {"name": "t"}))
+
+
+def test_product_to_prediction_min_score_drops_low_scoring_people():
+    """``min_score`` leaves out people whose person score is below it and keeps the others in order,
+    with their joints, states and track ids; out-of-range values are refused."""
+    from hupor.codec import Poses
+    from hupor.predictor import to_prediction
+
+    n, j = 4, 15
+    rng = np.random.default_rng(0)
+    poses = Poses(joints_net=rng.random((n, j, 2)), joints_2d=rng.random((n, j, 2)) * 100,
+                  joints_3d=rng.random((n, j, 3)) * 1000 + [0, 0, 3000], scores=np.full((n, j), 0.5, np.float32),
+                  detected=np.ones((n, j), bool), root_depth_mm=np.array([3000.0, 3500, 4000, 4500]),
+                  person_scores=np.array([0.30, 0.01, 0.049, 0.05]), track_id=np.array([7, 8, 9, 10]))
+    lb, K = Letterbox.fit(100, 100, 64, 64), Intrinsics(100, 100, 50, 50)
+    every = to_prediction(poses, lb, K, "K")
+    kept = to_prediction(poses, lb, K, "K", min_score=0.05)
+    assert every.num_persons == 4 and kept.num_persons == 2
+    np.testing.assert_array_equal(kept.person_scores, [0.30, 0.05])
+    np.testing.assert_array_equal(kept.track_ids, [7, 10])
+    np.testing.assert_array_equal(kept.root_depth_mm, [3000, 4500])
+    np.testing.assert_allclose(kept.joints_3d, every.joints_3d[[0, 3]])
+    assert kept.joint_state.shape == (2, j)
+
+
+def test_product_predictor_min_score(bundle):
+    img = np.random.default_rng(2).integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    every = Predictor(bundle)(img, fx=100.0)
+    pred = Predictor(bundle, min_score=0.5)
+    assert pred.min_score == 0.5
+    res = pred(img, fx=100.0)
+    assert (res.person_scores >= 0.5).all()
+    assert res.num_persons == int((every.person_scores >= 0.5).sum())
+    for bad in (-0.1, 1.0):
+        with pytest.raises(HuporError, match="min_score"):
+            Predictor(bundle, min_score=bad)

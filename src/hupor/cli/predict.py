@@ -57,6 +57,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--input-size", type=int, nargs=2, metavar=("W", "H"),
                    help="network input size in px (multiples of 32, at most 4096; default from the checkpoint)")
     p.add_argument("--max-frames", type=int, help="stop each video / webcam after this many frames")
+    add_min_score(p)
     p.add_argument("--threads", type=int, default=1,
                    help="CPU threads for torch (default 1: the small default model runs in tens of ms on one "
                         "thread, and extra threads can be many times slower on a busy CPU; raise it for big models)")
@@ -121,6 +122,7 @@ def run(args) -> int:
     detector_2d = _detector_2d(args) if args.detector_2d else None
     if args.batch_size < 1:
         raise HuporError(f"--batch-size must be >= 1, got {args.batch_size}")
+    check_min_score(args.min_score)
     if args.max_frames is not None and args.max_frames < 1:
         raise HuporError(f"--max-frames must be >= 1, got {args.max_frames}")
     if not (args.json_output or args.image_output):
@@ -145,10 +147,10 @@ def run(args) -> int:
     if not sources:
         _report(0, 0, errors)
         return 2
-    predictor = (_lift_predictor(args.checkpoint, detector_2d, floor) if detector_2d is not None else
+    predictor = (_lift_predictor(args.checkpoint, detector_2d, floor, args.min_score) if detector_2d is not None else
                  Predictor(args.checkpoint, device=args.device,
                            input_size=tuple(args.input_size) if args.input_size else None,
-                           flip_test=args.flip, runtime=args.runtime))
+                           flip_test=args.flip, runtime=args.runtime, min_score=args.min_score))
     if args.scales:
         _set_scales(predictor, args.scales)
     if args.grouping:
@@ -244,7 +246,21 @@ def _detector_2d(args):
     return DETECTORS[args.detector_2d](TileConfig(tile=args.tile))
 
 
-def _lift_predictor(checkpoint, detector, floor=None):
+def add_min_score(p, default: float = 0.0, why: str = "every decoded person, as the benchmarks score them") -> None:
+    """The ``--min-score`` flag of ``hupor predict`` and ``hupor demo`` (checked by :func:`check_min_score`)."""
+    p.add_argument("--min-score", type=float, default=default, metavar="S",
+                   help=f"leave out people whose score (mean joint score, 0-1) is below S (default {default:g}: "
+                        f"{why}; docs/predict.md)")
+
+
+def check_min_score(value: float) -> None:
+    from ..errors import HuporError
+
+    if not 0.0 <= value < 1.0:
+        raise HuporError(f"--min-score: must be a number in [0, 1), got {value}")
+
+
+def _lift_predictor(checkpoint, detector, floor=None, min_score: float = 0.0):
     from ..cli.lift import default_lift_model
     from ..methods.lift2d import Lift2DMethod
     from ..nets import load_bundle
@@ -252,7 +268,7 @@ def _lift_predictor(checkpoint, detector, floor=None):
 
     bundle = load_bundle(checkpoint or default_lift_model())
     name = Path(checkpoint).stem if checkpoint else "lift"
-    return Predictor(method=Lift2DMethod(detector, bundle, model_name=name, floor=floor))
+    return Predictor(method=Lift2DMethod(detector, bundle, model_name=name, floor=floor), min_score=min_score)
 
 
 def _read_images(sources) -> list:

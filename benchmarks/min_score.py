@@ -40,10 +40,11 @@ def main() -> None:
           "matched PCK_rel | matched MPJPE_rel mm |")
     print("|---|---|---|---|---|---|---|---|")
     for v in args.values:
-        kept = [(p.joints_2d[p.person_scores >= v], p.joints_3d[p.person_scores >= v]) for p in preds]
+        masks = [p.person_scores >= v for p in preds]
+        kept = [(p.joints_2d[k], p.joints_3d[k]) for p, k in zip(preds, masks)]
         s = evaluate_predictions(records, kept, spec.match_px)
         a, m = s["all"], s["matched"]
-        n = sum(len(k[0]) for k in kept)
+        n = sum(int(k.sum()) for k in masks)
         mp = "–" if m["mpjpe_rel"] is None or not np.isfinite(m["mpjpe_rel"]) else f"{m['mpjpe_rel']:.0f}"
         print(f"| {v:g} | {n} | {a['matched']} / {a['instances']} ({100 * a['matched'] / max(a['instances'], 1):.0f} %) "
               f"| {a['pck_rel']:.1f} | {a['pck_abs']:.1f} | {a['pck_occ']:.1f} | {m['pck_rel']:.1f} | {mp} |",

@@ -115,8 +115,7 @@ class Predictor:
                  flip_test: bool = False, decode: DecodeParams | None = None,
                  visible_threshold: float | None = None, visible_radius: int = 1, method=None, runtime: str = "torch",
                  stages=None, min_score: float = 0.0):
-        if not 0.0 <= float(min_score) < 1.0:
-            raise HuporError(f"min_score: must be in [0, 1), got {min_score}")
+        check_min_score(min_score)
         self.min_score = float(min_score)
         if method is None:
             method = _load_method(checkpoint, device, input_size, flip_test, decode, runtime)
@@ -202,6 +201,12 @@ class Predictor:
         stages = self.stages + self.extra_stages if extra else self.stages
         poses = run_stages(poses, stages, StageContext(raw, letterbox, intrinsics, frame, fps))
         return to_prediction(poses, letterbox, intrinsics, source, self.min_score)
+
+
+def check_min_score(value: float, what: str = "min_score") -> None:
+    """Refuse a person-score threshold outside [0, 1) (``what`` names it in the error)."""
+    if not 0.0 <= float(value) < 1.0:
+        raise HuporError(f"{what}: must be a number in [0, 1), got {value}")
 
 
 def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: str,

@@ -18,16 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
+from .predict import add_min_score
+
 ASSET_IMAGE = "demo_scene.jpg"
+ASSET_RECORDS = "demo_scene.json"
 # people shown by default: the smallest threshold at which the bundled model writes no more people than
 # there are (validation seed 9200, 60 scenes: 205 written for 203; benchmarks/min_score.py, docs/predict.md)
 DEMO_MIN_SCORE = 0.02
-ASSET_RECORDS = "demo_scene.json"
 
 
 def register(subparsers) -> argparse.ArgumentParser:
-    from .predict import add_min_score
-
     p = subparsers.add_parser("demo", help="predict on a synthetic crowded scene and compare with its ground truth",
                               description="Render a synthetic scene of overlapping people, predict, and "
                                           "compare with its ground truth.")
@@ -148,18 +148,17 @@ def run(args) -> int:
     from ..device import check_device
     from ..errors import HuporError
     from ..fileio import check_output_dir, write_atomic
-    from ..predictor import Predictor
+    from ..predictor import Predictor, check_min_score
     from ..records import RecordSet
     from ..schema import write_poses
     from ..viz.overlay import save_overlay
     from ..viz.plot3d import save_plot_3d
-    from .predict import check_min_score
 
     if args.people < 1:
         raise HuporError(f"--people must be >= 1, got {args.people}")
     if args.threads < 1:
         raise HuporError(f"--threads must be >= 1, got {args.threads}")
-    check_min_score(args.min_score)
+    check_min_score(args.min_score, "--min-score")
     check_output_dir(args.out, "--out")
     check_device(args.device)
     import torch

@@ -104,7 +104,7 @@ def run(args) -> int:
     from ..fileio import check_output_dir
     from ..media import expand_inputs, load_intrinsics
     from ..nets.config import check_input_size
-    from ..predictor import Predictor, resolve_intrinsics
+    from ..predictor import Predictor, check_min_score, resolve_intrinsics
     from ..prefetch import Prefetch
 
     if args.threads < 1:
@@ -122,7 +122,7 @@ def run(args) -> int:
     detector_2d = _detector_2d(args) if args.detector_2d else None
     if args.batch_size < 1:
         raise HuporError(f"--batch-size must be >= 1, got {args.batch_size}")
-    check_min_score(args.min_score)
+    check_min_score(args.min_score, "--min-score")
     if args.max_frames is not None and args.max_frames < 1:
         raise HuporError(f"--max-frames must be >= 1, got {args.max_frames}")
     if not (args.json_output or args.image_output):
@@ -247,17 +247,11 @@ def _detector_2d(args):
 
 
 def add_min_score(p, default: float = 0.0, why: str = "every decoded person, as the benchmarks score them") -> None:
-    """The ``--min-score`` flag of ``hupor predict`` and ``hupor demo`` (checked by :func:`check_min_score`)."""
+    """The ``--min-score`` flag of ``hupor predict`` and ``hupor demo`` (checked by
+    :func:`hupor.predictor.check_min_score`)."""
     p.add_argument("--min-score", type=float, default=default, metavar="S",
                    help=f"leave out people whose score (mean joint score, 0-1) is below S (default {default:g}: "
                         f"{why}; docs/predict.md)")
-
-
-def check_min_score(value: float) -> None:
-    from ..errors import HuporError
-
-    if not 0.0 <= value < 1.0:
-        raise HuporError(f"--min-score: must be a number in [0, 1), got {value}")
 
 
 def _lift_predictor(checkpoint, detector, floor=None, min_score: float = 0.0):

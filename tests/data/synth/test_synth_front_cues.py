@@ -1,4 +1,5 @@
-"""Front/back cues of the rendered people: hair on the back and top of the head, a chest panel."""
+"""Front/back cues of the rendered people: hair on the back, sides and top of the head, a face (eyes,
+mouth) in front, a chest panel; hair that contrasts with the skin."""
 
 import dataclasses
 
@@ -7,7 +8,9 @@ import pytest
 
 from hupor.data.synth import SceneConfig, load_motion_library, render, sample_scene
 from hupor.data.synth.body import NUM_PARTS, PART_NAMES, Primitives
-from hupor.data.synth.render import _front_cues
+from hupor.data.synth.render import _EYE_BGR, _LIP_BGR, _front_cues
+from hupor.data.synth.scene import _clothing
+from hupor.data.synth.scene import _front_cues as draw_cues
 
 
 def _one_person(facing_camera: bool) -> Primitives:
@@ -57,3 +60,27 @@ def test_cues_change_only_heads_and_torsos(index):
     grown[1:] |= near_person[:-1]; grown[:-1] |= near_person[1:]
     grown[:, 1:] |= grown[:, :-1].copy(); grown[:, :-1] |= grown[:, 1:].copy()
     assert not (changed & ~grown).any()
+
+
+def test_face_has_eyes_and_a_mouth_in_front_only():
+    pr = _one_person(True)                       # faces -z; up = -y; lateral = up x fwd = +-x
+    head = PART_NAMES.index("head")
+    normal = np.array([[0.3, -0.2, -0.93],       # front, above the middle, off to one side: an eye
+                       [-0.3, -0.2, -0.93],      # the other eye
+                       [0.0, 0.4, -0.92],        # front, below the middle: the mouth
+                       [0.0, -0.2, -0.98],       # front, between the eyes: skin
+                       [0.3, -0.2, 0.93]])       # the same height at the back: hair
+    out = _front_cues(pr, np.full(5, head), normal, np.full((5, 3), 0.5))
+    np.testing.assert_allclose(out, [_EYE_BGR, _EYE_BGR, _LIP_BGR, [0.5] * 3, [0.1] * 3])
+    back = _front_cues(_one_person(False), np.full(5, head), normal, np.full((5, 3), 0.5))
+    np.testing.assert_allclose(back[:4], [[0.1] * 3] * 4)   # a person facing away: hair where the face was
+    np.testing.assert_allclose(back[4], _EYE_BGR)            # and an eye on the side that now faces front
+
+
+def test_hair_contrasts_with_the_skin():
+    rng = np.random.default_rng(0)
+    clothing = _clothing(rng, 400)
+    hair, _ = draw_cues(rng, clothing)
+    lum = np.array([0.114, 0.587, 0.299])
+    skin = clothing[:, PART_NAMES.index("head")] @ lum
+    assert (np.abs(hair @ lum - skin) >= 0.15).all()

@@ -167,23 +167,38 @@ def render(scene: Scene, ids: bool = False, depth: bool = False) -> Rendering:
 _HEAD, _SPINE = PART_NAMES.index("head"), PART_NAMES.index("spine")
 
 
+#: face features on the head sphere, in the head frame (forward f, up u, lateral l = u × f) of the
+#: surface normal n: (n·f min, n·u range, |n·l| range) per feature; colours are BGR in [0, 1]
+_EYE = (0.72, (0.10, 0.36), (0.14, 0.44))
+_MOUTH = (0.78, (-0.52, -0.30), (0.0, 0.24))
+_EYE_BGR = np.array([0.06, 0.05, 0.05])
+_LIP_BGR = np.array([0.22, 0.22, 0.50])
+
+
 def _front_cues(pr, ci: np.ndarray, normal: np.ndarray, base: np.ndarray) -> np.ndarray:
-    """Hair on the back and top of each head, the chest panel on the front of each torso: the
-    surface normal (unnormalised, (K, 3)) against the owner's facing direction and body axis."""
+    """The cues that tell a person's front from their back: hair on the back, sides and top of each
+    head, a face (two dark eyes and a mouth) in front, and the chest panel on the front of each
+    torso. The surface normal (unnormalised, (K, 3)) is read against the owner's facing direction
+    and body axis."""
     head, spine = pr.part[ci] == _HEAD, pr.part[ci] == _SPINE
     owner = pr.owner[ci]
     if not (head.any() or spine.any()):
         return base
     fwd = pr.forward()
     nrm = normal / np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-9)
-    facing = np.einsum("ki,ki->k", nrm, fwd[np.maximum(owner, 0)])
+    f = fwd[np.maximum(owner, 0)]
+    facing = np.einsum("ki,ki->k", nrm, f)
     k = np.maximum(owner, 0) * NUM_PARTS + _SPINE
     up = pr.b[k] - pr.a[k]
     up /= np.maximum(np.linalg.norm(up, axis=1, keepdims=True), 1e-9)
     top = np.einsum("ki,ki->k", nrm, up)
+    side = np.abs(np.einsum("ki,ki->k", nrm, np.cross(up, f)))
     out = base.copy()
-    hair = head & ((facing < 0.15) | (top > 0.75))
+    hair = head & ((facing < 0.3) | (top > 0.62))
     out[hair] = pr.hair[owner[hair]]
+    for (fmin, (ulo, uhi), (slo, shi)), colour in ((_EYE, _EYE_BGR), (_MOUTH, _LIP_BGR)):
+        feature = head & ~hair & (facing > fmin) & (top > ulo) & (top < uhi) & (side >= slo) & (side < shi)
+        out[feature] = colour
     panel = spine & (facing > 0.55)
     out[panel] = pr.chest[owner[panel]]
     return out

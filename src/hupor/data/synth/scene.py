@@ -195,6 +195,12 @@ def _front_cues(rng: np.random.Generator, clothing: np.ndarray) -> tuple[np.ndar
     chest = rng.uniform(0.05, 0.95, size=(n, 3))
     plain = rng.random(n) < 0.3
     chest[plain] = clothing[plain, PART_NAMES.index("spine")]
+    # hair that shows against the face: too close in brightness to the skin, it turns black on light
+    # skin and grey-blond on dark skin (no extra draw, so the rest of the scene is unchanged)
+    lum = np.array([0.114, 0.587, 0.299])
+    skin = clothing[:, PART_NAMES.index("head")] @ lum
+    close = np.abs(np.clip(hair, 0.0, 1.0) @ lum - skin) < 0.2
+    hair[close] = np.where((skin[close] > 0.35)[:, None], tones[0], [0.55, 0.62, 0.66])
     return np.clip(hair, 0.0, 1.0), chest
 
 

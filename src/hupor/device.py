@@ -47,3 +47,26 @@ def check_accelerator(accelerator: str, where: str = "train.accelerator") -> Non
     if kind in ("cuda", "mps") and not _available(kind):
         raise HuporError(f"{where}={accelerator}: {kind.upper()} is not available on this machine; "
                          f"use train.accelerator=cpu (or auto)")
+    if kind == "tpu" and not _has_module("torch_xla"):
+        raise HuporError(f"{where}={accelerator}: TPUs need torch_xla, which is not installed here; "
+                         f"use train.accelerator=cpu (or auto)")
+
+
+# strategies that need a package besides lightning (checked before a run folder is made)
+STRATEGY_PACKAGES = {"xla": "torch_xla", "single_xla": "torch_xla", "deepspeed": "deepspeed"}
+
+
+def check_strategy(strategy: str, where: str = "train.strategy") -> None:
+    """Refuse a Lightning strategy whose package is not installed (``xla``: torch_xla, ``deepspeed*``)."""
+    pkg = STRATEGY_PACKAGES.get(strategy.split("_stage")[0], None)
+    if pkg is not None and not _has_module(pkg):
+        raise HuporError(f"{where}={strategy}: needs the {pkg} package, which is not installed here")
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False

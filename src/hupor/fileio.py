@@ -75,7 +75,7 @@ def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None]) -> Pat
         if folder not in _swept:
             _swept.add(folder)
             sweep_temporary(folder)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}{TMP_TAG}{os.getpid()}-", suffix=path.suffix,
+        fd, tmp = tempfile.mkstemp(prefix=f".{_short_stem(path)}{TMP_TAG}{os.getpid()}-", suffix=path.suffix,
                                    dir=path.parent)
         os.close(fd)
         tmp_path = Path(tmp)
@@ -88,6 +88,19 @@ def write_atomic(path: str | os.PathLike, writer: Callable[[Path], None]) -> Pat
         if tmp_path is not None and tmp_path.exists():
             tmp_path.unlink()
     return path
+
+
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+
+def _short_stem(path: Path) -> str:
+    """The target's stem, cut so that the temporary name (stem + tag + PID + 8 random characters +
+    suffix) fits in :data:`NAME_MAX` bytes even when the final name nearly fills it."""
+    room = NAME_MAX - len(f".{TMP_TAG}{os.getpid()}-".encode()) - 8 - len(path.suffix.encode())
+    stem = path.stem
+    while len(stem.encode("utf-8", "surrogateescape")) > max(room, 1):
+        stem = stem[:-1]
+    return stem
 
 
 def write_error(path: Path, exc: OSError) -> HuporError:
@@ -172,18 +185,54 @@ def check_output_dir(path: str | os.PathLike | None, flag: str) -> None:
         raise HuporError(f"{flag} {path}: {bad} is a file, not a folder")
 
 
-def read_json(path: str | os.PathLike) -> Any:
-    """Read a JSON file; a missing or malformed file raises :class:`HuporError` naming it."""
-    path = Path(path)
-    if not path.is_file():
-        require_regular_file(path)
+MAX_JSON_DEPTH = 100  # nesting of arrays / objects; hupor's own files nest at most 6 deep
+
+
+def json_depth(data: bytes) -> int:
+    """The deepest nesting of ``[`` / ``{`` outside strings in JSON text ``data``, by a linear scan in C
+    (byte replacements, a translate and one regex): escaped backslashes and quotes are removed
+    first, then everything except quotes and brackets, then the string bodies."""
+    import numpy as np
+
+    kept = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    brackets = np.frombuffer(re.sub(rb'"[^"]*"?', b"", kept), dtype=np.uint8)
+    if brackets.size == 0:
+        return 0
+    step = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1).astype(np.int32)
+    return int(np.cumsum(step).max())
+
+
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+
+
+def parse_json(data: bytes | str, where: str) -> Any:
+    """Parse JSON text; malformed, non-UTF-8 or too deeply nested text raises :class:`HuporError`
+    naming ``where``. Nesting beyond :data:`MAX_JSON_DEPTH` is refused before ``json.loads`` runs."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    depth = json_depth(raw)
+    if depth > MAX_JSON_DEPTH:
+        raise HuporError(f"{where}: JSON nested {depth} levels deep, more than the limit of {MAX_JSON_DEPTH}")
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except json.JSONDecodeError as exc:
-        raise HuporError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise HuporError(f"{path}: not a UTF-8 text file") from None
+        raise HuporError(f"{where}: not a UTF-8 text file") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HuporError(f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:  # cannot happen below MAX_JSON_DEPTH; kept as the last line of defence
+        raise HuporError(f"{where}: JSON nested too deeply to read") from None
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Read a JSON file (every JSON file hupor reads comes through here); a missing, malformed or too
+    deeply nested file (:func:`parse_json`) raises :class:`HuporError` naming it."""
+    path = require_regular_file(path, "JSON file")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise HuporError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return parse_json(raw, str(path))
 
 
 _TORCH_MAGIC = (b"PK\x03\x04", b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05")

@@ -125,12 +125,34 @@ def _jpeg_size(f) -> tuple[int, int] | None:
     return None
 
 
-def read_image(path) -> np.ndarray:
-    """Read an image file as uint8 (H, W, 3) BGR. Unreadable, empty, huge (by the header, before
-    decoding) or non-regular files (FIFOs, devices) raise HuporError."""
-    import cv2
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+LOSSY_HEADS = {b"\xff\xd8": "JPEG", b"RIFF": "WebP"}  # mask formats that change instance ids
 
-    path = require_regular_file(path, "image")
+
+def check_png_chunks(data, name: str) -> None:
+    """Walk the chunks of PNG bytes ``data`` before any decoder sees them: a chunk whose length
+    exceeds the PNG limit (2³¹ − 1) or runs past the end of the file is refused (such a length makes
+    libpng allocate it). Not a PNG: nothing to check."""
+    buf = memoryview(data).cast("B") if not isinstance(data, bytes) else memoryview(data)
+    if bytes(buf[:8]) != PNG_SIGNATURE:
+        return
+    pos, size = 8, len(buf)
+    while pos + 8 <= size:
+        length, kind = struct.unpack(">I4s", bytes(buf[pos:pos + 8]))
+        if length > 0x7FFFFFFF or pos + 12 + length > size:
+            raise HuporError(f"{name}: corrupt PNG (chunk {kind.decode('latin-1')!r} at byte {pos} claims "
+                             f"{length} bytes, the file has {size})")
+        if kind == b"IEND":
+            return
+        pos += 12 + length
+    raise HuporError(f"{name}: truncated PNG (no IEND chunk)")
+
+
+def read_image_bytes(path, what: str = "image") -> np.ndarray:
+    """The bytes of an image file (uint8 array) after every check that needs no decoding: a regular
+    file, not empty, the size in its header (:func:`image_header_size`, :func:`check_size`) and, for
+    a PNG, its chunk lengths (:func:`check_png_chunks`). Every image or mask decode goes through it."""
+    path = require_regular_file(path, what)
     try:
         size = image_header_size(path)
         if size is not None:
@@ -140,15 +162,51 @@ def read_image(path) -> np.ndarray:
         raise HuporError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if data.size == 0:
         raise HuporError(f"{path}: empty file (0 bytes)")
+    check_png_chunks(data, str(path))
+    return data
+
+
+def _decode(data: np.ndarray, flags: int, path, what: str = "image") -> np.ndarray:
+    import cv2
+
     try:
-        # ANYDEPTH keeps 16-bit, ANYCOLOR keeps gray; EXIF orientation is applied
-        img = cv2.imdecode(data, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+        img = cv2.imdecode(data, flags)
     except cv2.error as exc:
-        raise HuporError(f"{path}: cannot decode image ({str(exc).strip().splitlines()[-1]})") from None
+        raise HuporError(f"{path}: cannot decode {what} ({str(exc).strip().splitlines()[-1]})") from None
     if img is None:
-        raise HuporError(f"{path}: not a readable image (corrupt file or unsupported format)")
+        raise HuporError(f"{path}: not a readable {what} (corrupt file or unsupported format)")
     check_size(img.shape[1], img.shape[0], str(path))
-    return to_bgr8(img, str(path))
+    return img
+
+
+def read_image(path) -> np.ndarray:
+    """Read an image file as uint8 (H, W, 3) BGR. Unreadable, empty, huge (by the header, before
+    decoding), corrupt PNG chunks or non-regular files (FIFOs, devices) raise HuporError."""
+    import cv2
+
+    data = read_image_bytes(path)
+    # ANYDEPTH keeps 16-bit, ANYCOLOR keeps gray; EXIF orientation is applied
+    return to_bgr8(_decode(data, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR, path), str(path))
+
+
+def read_mask(path, what: str = "instance mask") -> np.ndarray:
+    """A single-channel instance-id image (PNG or another lossless format, uint8 or uint16) as an
+    int64 (H, W) array, through the same header and chunk checks as images. JPEG / WebP masks are
+    refused: lossy compression changes the ids along every edge. Errors name the file."""
+    import cv2
+
+    data = read_image_bytes(path, what)
+    head = data[:4].tobytes()
+    for magic, fmt in LOSSY_HEADS.items():
+        if head.startswith(magic):
+            raise HuporError(f"{what} {path}: a {fmt} file; masks must be lossless (PNG), lossy compression "
+                             f"changes the instance ids")
+    m = _decode(data, cv2.IMREAD_UNCHANGED, path, what)
+    if m.ndim != 2:
+        raise HuporError(f"{what} {path}: not a single-channel image (shape {m.shape})")
+    if m.dtype.kind not in "ui":
+        raise HuporError(f"{what} {path}: pixel type {m.dtype}, expected integer instance ids")
+    return m.astype(np.int64)
 
 
 # -- inputs ----------------------------------------------------------------------------------
@@ -217,10 +275,31 @@ def video_info(path) -> VideoInfo:
 
     cap = _open_capture(str(require_regular_file(path, "video")), str(path))
     try:
+        fps = plausible_fps(cap.get(cv2.CAP_PROP_FPS), str(path))
         return VideoInfo(int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
-                         float(cap.get(cv2.CAP_PROP_FPS) or 0.0), int(cap.get(cv2.CAP_PROP_FRAME_COUNT)))
+                         fps, max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT))))
     finally:
         cap.release()
+
+
+MAX_FPS = 1000.0  # above this a container's frame rate is taken as a broken header
+
+
+def plausible_fps(value, name: str) -> float:
+    """A container's frame rate, or 0.0 (unknown) when it is not finite, not positive or above
+    :data:`MAX_FPS` (a warning names the file); outputs never carry an absurd rate."""
+    import logging
+    import math
+
+    try:
+        fps = float(value or 0.0)
+    except (TypeError, ValueError):
+        fps = float("nan")
+    if fps == 0.0 or (math.isfinite(fps) and 0.0 < fps <= MAX_FPS):
+        return fps
+    logging.getLogger(__name__).warning("%s: frame rate %r from the container is not plausible; "
+                                        "written as 0 (unknown)", name, value)
+    return 0.0
 
 
 def iter_video(path, max_frames: int | None = None) -> Iterator[tuple[int, np.ndarray]]:

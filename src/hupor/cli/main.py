@@ -42,15 +42,21 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    from ..interrupt import Interrupted, install_sigterm
+
+    install_sigterm()  # SIGTERM unwinds (temporary files removed) instead of killing on the spot
     try:
         return int(args.func(args) or 0)
+    except Interrupted as exc:
+        print(f"hupor {args.command}: interrupted ({exc})", file=sys.stderr)
+        return exc.exit_code
     except HuporError as exc:
         if args.verbose:
             traceback.print_exc()
         print(f"hupor {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"hupor {args.command}: interrupted (SIGINT)", file=sys.stderr)
         return 130
 
 

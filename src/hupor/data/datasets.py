@@ -50,6 +50,32 @@ def _encode(codec, rec: ImageRecord, j2, j3, vis, scale: float, levels, subsets)
                         has_3d=rec.has_3d, levels=levels, subsets=subsets)
 
 
+def check_record_images(records: RecordSet) -> None:
+    """Every image ``records`` name (``synth://`` scenes aside) is a regular file whose header size
+    (:func:`hupor.media.image_header_size`, no decoding) is within the image limits and equals the
+    record's ``width`` x ``height``; otherwise HuporError naming the record and the file."""
+    from ..fileio import require_regular_file
+    from ..media import check_size, image_header_size
+
+    for k, rec in enumerate(records.records):
+        if rec.path.startswith("synth://"):
+            continue
+        path = records.image_path(rec)
+        where = f"records {records.dataset or ''} image {k}".replace("  ", " ")
+        try:
+            require_regular_file(path, "image")
+            size = image_header_size(path)
+        except HuporError as exc:
+            raise HuporError(f"{where}: {exc}") from None
+        except OSError as exc:
+            raise HuporError(f"{where}: {path}: cannot read ({exc.strerror or exc})") from None
+        if size is None:
+            continue  # a format whose header Pillow cannot read: the decoder checks it when loaded
+        check_size(size[0], size[1], f"{where}: {path}")
+        if tuple(size) != (rec.width, rec.height):
+            raise HuporError(f"{where}: {path} is {size[0]}x{size[1]}, the record says {rec.width}x{rec.height}")
+
+
 class DetectorDataset(Dataset):
     """Detector training samples from a :class:`RecordSet` with images.
 
@@ -62,17 +88,16 @@ class DetectorDataset(Dataset):
         self.records, self.codec, self.augment = records, codec, augment
         self.levels = tuple(levels)
         self.skeleton = records.skeleton
+        check_record_images(records)  # before a run folder exists: a missing image fails here, not mid-run
 
     def __len__(self) -> int:
         return len(self.records)
 
     def load_image(self, rec: ImageRecord) -> np.ndarray:
-        import cv2
+        from ..media import read_image
 
         path = self.records.image_path(rec)
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise HuporError(f"image {path}: missing or not a readable image")
+        image = read_image(path)  # header size and PNG chunks checked before decoding
         if image.shape[:2] != (rec.height, rec.width):
             raise HuporError(f"image {path}: size {image.shape[1]}x{image.shape[0]} differs from the "
                              f"record's {rec.width}x{rec.height}")

@@ -81,16 +81,11 @@ def polygons_to_ids(polygons, width: int, height: int) -> np.ndarray:
 
 
 def read_mask(path) -> np.ndarray:
-    """An instance-id PNG (uint16 or uint8) as an int array; a clear error when unreadable."""
-    import cv2
+    """An instance-id PNG (uint16 or uint8) as an int array (:func:`hupor.media.read_mask`: the image
+    header and chunk checks, lossless formats only); errors name the file."""
+    from ..media import read_mask as _read
 
-    from ..fileio import require_regular_file
-
-    require_regular_file(path, "instance mask")
-    m = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if m is None or m.ndim != 2:
-        raise HuporError(f"instance mask {path}: not a single-channel image")
-    return m.astype(np.int64)
+    return _read(path)
 
 
 def relabel_records(records, root=None, lifter=None, body=None, fitter=None) -> tuple[list, dict]:
@@ -120,6 +115,9 @@ def relabel_records(records, root=None, lifter=None, body=None, fitter=None) -> 
             ids = read_mask(mp if mp.is_absolute() or root is None else Path(root) / mp)
             stats["masks"] += 1
         elif polygons:
+            from ..media import check_size
+
+            check_size(rec.width, rec.height, f"record {k} ({rec.path})")  # the canvas the polygons fill
             ids = polygons_to_ids(polygons, rec.width, rec.height)
             stats["masks"] += 1
         if rec.has_3d and body is not None:

@@ -74,7 +74,7 @@ def make_pairs(method, records: RecordSet, max_dist_net: float | None = None, pr
     ``method``: any :mod:`hupor.methods` method (normally ``HuporMethod`` of a detector + reasoner
     bundle, optionally with flip test); it gets the record as ground truth too (the oracle reads it).
     Only ``method.decode`` runs, no post-stage (the pairs are RefineNet's input)."""
-    import cv2
+    from ..media import read_image
     from tqdm import tqdm
 
     cp = method.codec_params
@@ -87,9 +87,7 @@ def make_pairs(method, records: RecordSet, max_dist_net: float | None = None, pr
         if not rec.has_3d or rec.num_persons == 0:
             continue
         path = records.image_path(rec)
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise HuporError(f"image {path}: missing or not a readable image")
+        image = read_image(path)  # header size and PNG chunks checked before decoding
         lb = Letterbox.fit(image.shape[1], image.shape[0], cp.net_w, cp.net_h)
         raw = method.infer(lb.apply(image)[None], [rec])[0]
         poses = method.decode(raw, lb, rec.intrinsics)

@@ -21,7 +21,7 @@ import torch
 
 from ..config import to_dict
 from ..errors import HuporError
-from ..device import check_accelerator
+from ..device import check_accelerator, check_strategy
 from ..fileio import check_output_dir, write_atomic
 from .checkpoint import AtomicCheckpointIO, checkpoint_metadata
 from .config import ExperimentConfig
@@ -109,6 +109,7 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
     out = Path(out_dir) if out_dir is not None else Path(cfg.train.log_dir) / stage
     check_output_dir(out, "--out")
     check_accelerator(cfg.train.accelerator)
+    check_strategy(cfg.train.strategy)
     ckpt_path = None
     if resume:
         ckpt_path = resume_checkpoint(out, cfg)
@@ -142,7 +143,10 @@ def run_stage(stage: str, cfg: ExperimentConfig, out_dir: str | Path | None = No
     trainer = build_trainer(cfg, stage, out, callbacks, max_steps, validate=data.val is not None)
     if trainer.is_global_zero:
         write_config(out, cfg)
-    trainer.fit(module, datamodule=data, ckpt_path=str(ckpt_path) if ckpt_path else None, weights_only=True)
+    from ..interrupt import sigint_as_interrupted
+
+    with sigint_as_interrupted():  # Ctrl-C: Lightning tears down, hupor prints one line (exit 130)
+        trainer.fit(module, datamodule=data, ckpt_path=str(ckpt_path) if ckpt_path else None, weights_only=True)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
     weights = bundle = None
     if trainer.is_global_zero:

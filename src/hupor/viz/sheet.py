@@ -32,10 +32,12 @@ def load_image(records: RecordSet, index: int) -> np.ndarray:
     path = records.image_path(rec)
     if not Path(path).is_file():
         raise HuporError(f"images[{index}]: image file {path} not found")
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if img is None:
-        raise HuporError(f"images[{index}]: cannot decode image {path}")
-    return img
+    from ..media import read_image
+
+    try:
+        return read_image(path)  # header size and PNG chunks checked before decoding
+    except HuporError as exc:
+        raise HuporError(f"images[{index}]: {exc}") from None
 
 
 def draw_record(image: np.ndarray, rec, scale: float = 1.0) -> np.ndarray:

@@ -17,7 +17,6 @@ the neck frame's up axis.
 from __future__ import annotations
 
 import importlib.util
-import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import HuporError
+from ...fileio import parse_json
 from ...skeleton import MPI15
 
 INSTALL_HINT = 'the motion clips come with pybullet: pip install "hupor[data]"'
@@ -141,9 +141,9 @@ def parse_urdf(path: Path) -> np.ndarray:
 def load_clip(path: Path) -> tuple[np.ndarray, str] | None:
     """(frames (F, 44), loop mode) of one clip, or None when it is not a 44-column humanoid clip."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = parse_json(Path(path).read_bytes(), str(path))  # the one JSON reader (nesting guard)
         frames = np.asarray(data["Frames"], dtype=np.float64)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError):
+    except (OSError, HuporError, KeyError, TypeError, ValueError):
         raise HuporError(f"{path}: not a DeepMimic motion clip (JSON with 'Frames')") from None
     if frames.ndim != 2 or frames.shape[1] != FRAME_WIDTH or len(frames) == 0:
         return None  # e.g. laikago_walk.txt (a quadruped)

@@ -53,16 +53,24 @@ def test_one_person_numpy_and_torch():
     m, rd = maps_of(sc)
     p = CODEC.decode(m, rd, LB, K)
     assert len(p) == 1 and p.detected.all()
-    assert np.abs(p.joints_net[0] - sc.joints_net[0]).max() < 0.75
+    # measured (refine "mean", the default): 2D max 0.150 px, 3D max 1.08 mm, root 1.8e-4 mm. Bounds
+    # 2x the measured error (float slack across machines is far below that); the old 15 mm let a
+    # decoder 10x worse pass
+    assert np.abs(p.joints_net[0] - sc.joints_net[0]).max() < 0.3
     np.testing.assert_allclose(p.joints_2d, LB.to_image(p.joints_net))
-    assert abs(p.root_depth_mm[0] - 3500.0 - (sc.joints_3d[0, 2, 2] - 3500.0)) < 1.0
-    assert np.linalg.norm(p.joints_3d[0] - sc.joints_3d[0], axis=1).max() < 15.0
+    assert abs(p.root_depth_mm[0] - sc.joints_3d[0, 2, 2]) < 0.01
+    assert np.linalg.norm(p.joints_3d[0] - sc.joints_3d[0], axis=1).max() < 2.0
+    # refine "gaussian" is exact on noise-free maps (measured 6e-7 px, 2e-4 mm)
+    pg = CODEC.decode(m, rd, LB, K, DecodeParams(refine="gaussian"))
+    assert np.abs(pg.joints_net[0] - sc.joints_net[0]).max() < 0.01
+    assert np.linalg.norm(pg.joints_3d[0] - sc.joints_3d[0], axis=1).max() < 0.05
     assert ((p.scores > 0.75) & (p.scores <= 1.0)).all() and 0.75 < p.person_scores[0] <= 1
     pt = CODEC.decode(torch.from_numpy(m), torch.from_numpy(rd), LB, K)
     np.testing.assert_allclose(pt.joints_3d, p.joints_3d)
     for rule in ("weighted", "pelvis"):
         pr = CODEC.decode(m, rd, LB, K, DecodeParams(root_rule=rule))
-        assert abs(pr.root_depth_mm[0] - sc.joints_3d[0, 2, 2]) / sc.joints_3d[0, 2, 2] < 0.02
+        # every rule reads a visible torso joint of this one person: exact (measured 5e-8)
+        assert abs(pr.root_depth_mm[0] - sc.joints_3d[0, 2, 2]) / sc.joints_3d[0, 2, 2] < 1e-4
 
 
 def test_many_people_sorted_near_to_far():
@@ -109,8 +117,7 @@ def test_decode_of_flipped_maps_mirrors_the_people():
     assert np.median(e["err2d"]) < 0.5
 
 
-@pytest.mark.parametrize("refine", ["mean", "gaussian"])
-def test_roundtrip_lightly_overlapping_scenes(refine):
+def _light_overlap_roundtrip(refine):
     rng = np.random.default_rng(11)
     agg = {"n_gt": 0, "n_found": 0, "err2d": [], "err3d": [], "root_rel": []}
     for n in (1, 3, 6, 10, 15, 20):
@@ -119,10 +126,32 @@ def test_roundtrip_lightly_overlapping_scenes(refine):
         e = roundtrip_errors(sc, CODEC.decode(m, rd, LB, K, DecodeParams(refine=refine)))
         for k in agg:
             agg[k] += e[k]
-    assert agg["n_found"] == agg["n_gt"] > 30
-    assert np.median(agg["err2d"]) <= 1.0
-    assert np.mean(agg["err3d"]) <= 15.0
-    assert np.max(agg["root_rel"]) <= 0.01
+    return agg
+
+
+# measured on seed 11 (52 people): mean 2D median 0.134 px, 3D mean 3.58 mm; gaussian 2.6e-7 px,
+# 0.204 mm; every root within 5e-8 of Z. Bounds about 1.5x (mean) and 5x (gaussian, whose error is
+# the few joints a crossing limb pulls) the measured figures: a decoder that ignores `refine` (always
+# the window mean) fails the gaussian row by 10^5 in 2D; the old bounds (1 px, 15 mm) passed it.
+LIGHT_BOUNDS = {"mean": (0.2, 5.0), "gaussian": (1e-3, 1.0)}
+
+
+@pytest.mark.parametrize("refine", ["mean", "gaussian"])
+def test_roundtrip_lightly_overlapping_scenes(refine):
+    agg = _light_overlap_roundtrip(refine)
+    med2d, mean3d = LIGHT_BOUNDS[refine]
+    assert agg["n_found"] == agg["n_gt"] == 52
+    assert np.median(agg["err2d"]) <= med2d
+    assert np.mean(agg["err3d"]) <= mean3d
+    assert np.max(agg["root_rel"]) <= 1e-4
+
+
+def test_refine_modes_differ():
+    """The window mean is the official refinement, not an exact one: on the same maps its sub-pixel
+    error is far above the Gaussian fit's (measured medians 0.134 vs 2.6e-7 px). A decoder that always
+    used the Gaussian fit (ignoring `refine` the other way) fails here."""
+    mean, gauss = _light_overlap_roundtrip("mean"), _light_overlap_roundtrip("gaussian")
+    assert np.median(mean["err2d"]) > 0.05 > 1000 * np.median(gauss["err2d"])
 
 
 def test_letterbox_back_projection():

@@ -53,11 +53,19 @@ def test_predictor_runs_the_2d_detector_on_the_full_frame_and_lifts(scene):
     assert (out.joint_state[:, head] == OCCLUDED_INFERRED).all()    # COCO has no head top
     given = out.joint_state == VISIBLE
     given[:, MPI15.joints.index("neck")] = False                   # the shoulders' midpoint, not the mocap neck
-    # given keypoints keep their 2D; the people sit at plausible depths near the truth
+    # given keypoints keep their 2D; the people sit near their true depth in a pose near the truth.
+    # Measured (the bundled lift model on clean keypoints): root depth 3.8 % / 15.5 % off, root-relative
+    # MPJPE 50 / 94 mm. Bounds: root 20 % per person, MPJPE 115 mm per person and 85 mm for both (a flat
+    # person at the right depth scores ~245 mm; the old check, root 30 % and no pose, passed any pose)
+    mpjpe = []
     for p in range(out.num_persons):
         i = int(np.argmin(np.abs(scene.joints_2d[:, MPI15.root] - out.joints_2d[p, MPI15.root]).sum(-1)))
         assert np.allclose(out.joints_2d[p][given[p]], scene.joints_2d[i][given[p]], atol=0.5)
-        assert out.root_depth_mm[p] == pytest.approx(scene.joints_3d[i, MPI15.root, 2], rel=0.3)
+        assert out.root_depth_mm[p] == pytest.approx(scene.joints_3d[i, MPI15.root, 2], rel=0.2)
+        rel_p = out.joints_3d[p] - out.joints_3d[p, MPI15.root]
+        rel_g = scene.joints_3d[i] - scene.joints_3d[i, MPI15.root]
+        mpjpe.append(np.linalg.norm(rel_p - rel_g, axis=-1).mean())
+    assert max(mpjpe) < 115 and np.mean(mpjpe) < 85, mpjpe
     assert pred.model_info["method"] == "lift" and pred.model_info["detector_2d"] == "fake-2d"
 
 

@@ -73,9 +73,11 @@ def test_product_predictor_flip_and_errors(bundle, tmp_path):
         Predictor(tmp_path / "missing.pt")
     with pytest.raises(HuporError, match="multiples of 32"):
         Predictor(bundle, input_size=(100, 64))
-    if not torch.cuda.is_available():
+    if not torch.cuda.is_available():            # both branches assert (tests/product/test_product_cuda.py: the GPU)
         with pytest.raises(HuporError, match="CUDA is not available"):
             Predictor(bundle, device="cuda")
+    else:
+        assert Predictor(bundle, device="cuda", input_size=(64, 64)).method.device.type == "cuda"
     import hupor
 
     assert hupor.Predictor is Predictor

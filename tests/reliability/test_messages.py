@@ -87,5 +87,10 @@ def test_cli_intrinsics_and_device(tmp_path, fails):
     fails(base + ["--device", "tpu"], "--device 'tpu': unknown device")
     if not torch.cuda.is_available():
         fails(base + ["--device", "cuda"], "--device 'cuda': CUDA is not available")
+    else:  # accepted where CUDA exists: the prediction is written
+        from hupor.cli.main import main
+
+        assert main(["predict", str(tmp_path / "a.png"), "--device", "cuda", "--json-output", str(tmp_path / "g")]) == 0
+        assert list((tmp_path / "g").glob("*.json"))
     fails(["demo", "--out", tmp_path / "d", "--sample", "--device", "tpu"], "--device 'tpu'")
     assert not (tmp_path / "o").exists() and not (tmp_path / "d").exists()

@@ -11,6 +11,7 @@ the exit code is 2 (a handled error) only when no input could be processed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -157,6 +158,12 @@ def run(args) -> int:
         if getattr(predictor.method, "name", None) != "higherhrnet":
             raise HuporError("--grouping: only for HigherHRNet plug-in models")
         predictor.method.grouping = args.grouping
+    if args.input_size and hasattr(predictor.method, "bundle"):
+        from ..memory import check_forward
+
+        # the networks' activations at this size must fit in the memory available now (refused before any input)
+        check_forward(predictor.method.bundle, tuple(args.input_size), "--input-size", batch=args.batch_size,
+                      flip=args.flip, device=args.device)
     out = _Outputs(args.json_output, args.image_output, args.plot3d)
     depth = 0 if args.no_prefetch else PREFETCH_DEPTH
     ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames, depth)
@@ -178,7 +185,7 @@ def run(args) -> int:
     folder_bar.close()
     for src in streams:
         try:
-            people += ctx.stream(src)
+            people += ctx.stream(src, errors)
             done += 1
         except HuporError as exc:
             errors.append((src.path, str(exc)))
@@ -208,6 +215,10 @@ def _check_coco_results(args):
     if not args.coco_results:
         return None
     out = Path(args.coco_results)
+    for flag, folder in (("--json-output", args.json_output), ("--image-output", args.image_output)):
+        if folder and os.path.abspath(folder) == os.path.abspath(out):
+            raise HuporError(f"--coco-results {out}: the same path as {flag} (a folder); give the results "
+                             f"file another name")
     if out.is_dir():
         raise HuporError(f"--coco-results {out}: is a folder, give a file name")
     if not out.parent.is_dir():
@@ -280,11 +291,16 @@ def _read_images(sources) -> list:
 
 
 def _report(done: int, people: int, errors: list) -> None:
+    """``errors``: ``(input, message)`` per failed input, ``(output, message, "output")`` per output
+    that could not be written although its input was processed (an overlay video on a full disk)."""
     print(f"processed {done} input(s), {people} people found")
-    if errors:
-        print(f"{len(errors)} input(s) failed:", file=sys.stderr)
-        for path, msg in errors:
-            print(f"  {path}: {msg}", file=sys.stderr)
+    failed = [e for e in errors if len(e) == 2]
+    unwritten = [e for e in errors if len(e) == 3]
+    for rows, what in ((failed, "input(s) failed"), (unwritten, "output(s) not written")):
+        if rows:
+            print(f"{len(rows)} {what}:", file=sys.stderr)
+            for path, msg, *output in rows:  # an output's message names its file already
+                print(f"  {msg}" if output else f"  {path}: {msg}", file=sys.stderr)
 
 
 class _Context:
@@ -357,10 +373,14 @@ class _Context:
                   f"{pred.timings_ms['decode']:.0f} ms decode")
         return done, people
 
-    def stream(self, src) -> int:
-        """A video file or webcam → one ``hupor-poses-video`` JSON (+ overlay video). Returns people."""
-        from ..fileio import write_atomic
+    def stream(self, src, errors: list | None = None) -> int:
+        """A video file or webcam → one ``hupor-poses-video`` JSON (+ overlay video, written atomically by
+        :func:`hupor.viz.video.write_video`). Returns people. When every frame was predicted but the
+        overlay could not be written (disk full), the JSON is still written and the overlay's error is
+        appended to ``errors`` (raised when ``errors`` is None)."""
+        from ..errors import HuporError
         from ..progress import bar as progress_bar
+        from ..viz.video import write_video
         from ..media import iter_video, iter_webcam, video_info
         from ..prefetch import Prefetch
         from ..schema import intrinsics_json, video_json, write_poses
@@ -376,10 +396,11 @@ class _Context:
             fps, total = 0.0, None
         if self.max_frames and total:
             total = min(total, self.max_frames)
-        state = {"frames": [], "people": 0, "size": None, "intr": None}
+        state = {"frames": [], "people": 0, "size": None, "intr": None, "complete": False}
+        draw = self.out.image_dir is not None
 
-        def process(writer_path):
-            writer = None
+        def overlays():
+            """Predict every frame (state filled); yield the overlay images when they are asked for."""
             batch = []
             bar = progress_bar(total=total or None, desc=src.name, unit="frame", show=self.progress)
             try:
@@ -387,21 +408,30 @@ class _Context:
                     for idx, img in _interruptible(read_frames, src.kind == "webcam"):
                         batch.append((idx, img))
                         if len(batch) >= self.batch:
-                            writer = self._flush(batch, src, state, writer, writer_path, fps)
+                            yield from self._flush(batch, src, state, draw, fps)
                             bar.update(len(batch))
                             batch = []
                 if batch:
-                    writer = self._flush(batch, src, state, writer, writer_path, fps)
+                    yield from self._flush(batch, src, state, draw, fps)
                     bar.update(len(batch))
+                state["complete"] = True
             finally:
                 bar.close()
-                if writer is not None:
-                    writer.release()
 
-        if self.out.image_dir:
-            write_atomic(self.out.image_dir / f"{base}.overlay.avi", process)
+        overlay_error = None
+        if draw:
+            overlay = self.out.image_dir / f"{base}.overlay.avi"
+            try:
+                write_video(overlay, overlays(), fps)
+            except HuporError as exc:
+                if not state["complete"] or errors is None:
+                    raise  # the frames themselves failed: no JSON either
+                overlay_error = (str(overlay), str(exc), "output")
         else:
-            process(None)
+            for _ in overlays():
+                pass
+        if overlay_error is not None:
+            errors.append(overlay_error)  # every frame was predicted; only the overlay video is missing
         if self.out.json_dir:
             w, h = state["size"]
             obj = video_json(src.path if src.kind == "video" else f"webcam:{src.path}", w, h, fps,
@@ -410,10 +440,8 @@ class _Context:
         print(f"{src.path}: {len(state['frames'])} frames, {state['people']} person-detections")
         return state["people"]
 
-    def _flush(self, batch, src, state, writer, writer_path, fps):
-        import cv2
-
-        from ..errors import HuporError
+    def _flush(self, batch, src, state, draw: bool, fps) -> list:
+        """Predict one batch of frames into ``state``; the overlay images when ``draw``."""
         from ..viz.overlay import draw_overlay
 
         preds = self._predict([im for _, im in batch], [src.path] * len(batch), [i for i, _ in batch], fps)
@@ -422,14 +450,9 @@ class _Context:
             state["intr"] = (pred.intrinsics, pred.intrinsics_source)
             state["frames"].append(self._json(pred))
             state["people"] += pred.num_persons
-            if writer_path is not None:
-                if writer is None:
-                    writer = cv2.VideoWriter(str(writer_path), cv2.VideoWriter_fourcc(*"MJPG"),
-                                             fps if fps > 0 else 25.0, state["size"])
-                    if not writer.isOpened():
-                        raise HuporError(f"{writer_path}: cannot open a video writer")
-                writer.write(draw_overlay(img, pred, self.predictor.skeleton))
-        return writer
+        if not draw:
+            return []
+        return [draw_overlay(img, pred, self.predictor.skeleton) for (_, img), pred in zip(batch, preds)]
 
 
 def _interruptible(frames, catch: bool):

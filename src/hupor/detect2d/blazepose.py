@@ -1,72 +1,232 @@
-"""MediaPipe BlazePose (Apache-2.0; its weights ship inside the ``mediapipe==0.10.14`` wheel) as a
-multi-person COCO-17 keypoint detector: the single-person pose solution run on the whole frame and on
-overlapping tiles, merged by :func:`hupor.detect2d.tiles.merge_people`.
+"""BlazePose (MediaPipe's Apache-2.0 pose models, shipped in ``hupor/assets/blazepose/``) run by
+``ai-edge-litert`` as a multi-person COCO-17 keypoint detector, without mediapipe
+(``pip install "hupor[real]"``; ``hupor predict --2d blazepose``).
 
-Optional, not a dependency of hupor: mediapipe's declared dependencies would install jax and a second
-``cv2`` (opencv-contrib-python 5) over hupor's; and it needs ``protobuf<5``, which ``hupor[export]``
-(onnx) cannot share an environment with. Install line: :data:`BlazePose.install`.
+People are found in three ways, all merged at the end:
+
+1. BlazePose's own person detector (224×224 input) on the whole frame and on overlapping square
+   tiles (:func:`hupor.detect2d.tiles.tile_boxes`), so people far below 224 px are seen too; each
+   detection becomes a rotated region of interest (ROI, :mod:`hupor.detect2d.blaze_ops`);
+2. OpenCV's HOG people detector (``cv2.HOGDescriptor_getDefaultPeopleDetector``, built into OpenCV,
+   no weights), upright person boxes → square ROIs, for people the face-based detector misses;
+3. ROIs overlapping an earlier one by more than ``roi_iou`` are dropped (detections first).
+
+Each ROI goes through the 256×256 landmark model; a second pass re-crops on the ROI its own
+landmarks give (as MediaPipe's tracking does). A person is kept when the model's pose-presence score
+reaches ``min_presence`` and the mean visibility of the 12 limb landmarks reaches ``min_visibility``
+(no skeletons on bollards and cloth); then duplicates from different ROIs are merged by keypoint
+distance (:func:`hupor.detect2d.tiles.merge_people`). Keypoints are in integer-centred px of the
+image; the score is the landmark's visibility, 0 for landmarks outside the image.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from pathlib import Path
+
 import numpy as np
 
 from ..errors import HuporError
+from . import blaze_ops as ops
 from .tiles import TileConfig, merge_people, tile_boxes
 
 #: BlazePose's 33 landmarks → COCO-17 (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles)
 BLAZEPOSE_TO_COCO = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
+LIMB_LANDMARKS = (11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
+ASSET_DIR = Path(__file__).resolve().parents[1] / "assets" / "blazepose"
+INSTALL = 'pip install "hupor[real]"'
+
+
+def available() -> bool:
+    """True when the real-photo detector can run here (``ai-edge-litert`` importable, weights present)."""
+    try:
+        import ai_edge_litert.interpreter  # noqa: F401
+    except ImportError:
+        return False
+    return (ASSET_DIR / "pose_detection.tflite").is_file() and (ASSET_DIR / "pose_landmark_full.tflite").is_file()
+
+
+class LiteModels:
+    """The two tflite models under ai-edge-litert, one thread each.
+
+    ``detect(x (1, 224, 224, 3)) -> (raw boxes (2254, 12), raw scores (2254,))``;
+    ``landmarks(x (1, 256, 256, 3)) -> (raw (195,), presence, heatmaps (64, 64, 39))``."""
+
+    def __init__(self, asset_dir: Path = ASSET_DIR, threads: int = 1):
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError as exc:
+            raise HuporError(f"--2d blazepose: ai-edge-litert is not installed ({exc}); install it with: "
+                             f"{INSTALL}") from None
+        self._det = self._load(Interpreter, Path(asset_dir) / "pose_detection.tflite", threads)
+        self._lmk = self._load(Interpreter, Path(asset_dir) / "pose_landmark_full.tflite", threads)
+        det_out = {tuple(d["shape"][1:]): d["index"] for d in self._det.get_output_details()}
+        self._det_boxes, self._det_scores = det_out[(2254, 12)], det_out[(2254, 1)]
+        lmk_out = {tuple(d["shape"][1:]): d["index"] for d in self._lmk.get_output_details()}
+        self._lm_raw, self._lm_flag, self._lm_heat = lmk_out[(195,)], lmk_out[(1,)], lmk_out[(64, 64, 39)]
+
+    @staticmethod
+    def _load(Interpreter, path: Path, threads: int):
+        if not path.is_file():
+            raise HuporError(f"{path}: BlazePose weights missing (reinstall hupor, or run tools/fetch_blazepose.py)")
+        try:
+            it = Interpreter(model_path=str(path), num_threads=threads)
+            it.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise HuporError(f"{path}: cannot load the tflite model ({exc})") from None
+        return it
+
+    def _run(self, it, x):
+        it.set_tensor(it.get_input_details()[0]["index"], np.ascontiguousarray(x, np.float32))
+        it.invoke()
+
+    def detect(self, x):
+        self._run(self._det, x)
+        return self._det.get_tensor(self._det_boxes)[0], self._det.get_tensor(self._det_scores)[0, :, 0]
+
+    def landmarks(self, x):
+        self._run(self._lmk, x)
+        return (self._lmk.get_tensor(self._lm_raw)[0], float(self._lmk.get_tensor(self._lm_flag).reshape(-1)[0]),
+                self._lmk.get_tensor(self._lm_heat)[0])
+
+
+@dataclass(frozen=True)
+class BlazeConfig:
+    """``min_detection``: person-detector score; ``min_presence``: landmark model's pose presence;
+    ``min_visibility``: mean visibility of the 12 limb landmarks; ``roi_iou``: ROIs overlapping an
+    earlier one more than this are dropped; ``hog``: also use OpenCV's HOG people boxes
+    (``hog_threshold``: their SVM score); ``refine``: which ROIs get a second landmark pass on the
+    landmarks' own ROI (``"all"``, the default; ``"hog"``: the coarse upright boxes only; ``"none"``),
+    which also drops people that move by more than ``max_shift`` × their height in that pass."""
+
+    min_detection: float = 0.5
+    min_presence: float = 0.5
+    min_visibility: float = 0.5
+    roi_iou: float = 0.4
+    hog: bool = True
+    hog_threshold: float = 0.5
+    refine: str = "all"
+    max_shift: float = 0.2
+
+    def __post_init__(self):
+        if self.refine not in ("hog", "all", "none"):
+            raise HuporError(f"BlazeConfig.refine: 'hog', 'all' or 'none', got {self.refine!r}")
+        for name in ("min_detection", "min_presence", "min_visibility", "roi_iou"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise HuporError(f"BlazeConfig.{name}: must be in [0, 1], got {getattr(self, name)}")
 
 
 class BlazePose:
     """``__call__(image BGR uint8 (H, W, 3)) -> (N, 17, 3)`` COCO keypoints (x, y px, score).
 
-    The score is BlazePose's landmark visibility (0.95–0.99 even on partly hidden people: a weak
-    occlusion signal), set to 0 for landmarks a tile's crop does not contain (the detector guessed
-    them). ``model_complexity`` 1 ("full", the largest model in the wheel) or 0 ("lite")."""
+    ``models``: what runs the networks (default :class:`LiteModels`; any object with the same
+    ``detect`` / ``landmarks`` methods)."""
 
-    name = "mediapipe"
-    model = "mediapipe-0.10.14 BlazePose (pose_landmark_full), tiled"
-    install = ('pip install mediapipe==0.10.14 --no-deps && pip install absl-py attrs flatbuffers "protobuf<5" '
-               "(in an environment without hupor[export]: onnx needs protobuf>=6; docs/lift.md)")
+    name = "blazepose"
+    model = "BlazePose full (mediapipe 0.10.21 tflite, ai-edge-litert), tiles + HOG boxes"
+    install = INSTALL
 
-    def __init__(self, tiles: TileConfig = TileConfig(), model_complexity: int = 1,
-                 min_detection_confidence: float = 0.5):
-        try:
-            from mediapipe.python.solutions import pose as mp_pose
-        except ImportError as exc:
-            raise HuporError(f"--2d mediapipe: mediapipe is not installed ({exc}); install it with: "
-                             f"{self.install}") from None
-        if model_complexity not in (0, 1):
-            raise HuporError(f"BlazePose model_complexity: 0 or 1 (the wheel ships lite and full), got "
-                             f"{model_complexity}")
-        self.tiles = tiles
-        self._pose = mp_pose.Pose(static_image_mode=True, model_complexity=model_complexity,
-                                  min_detection_confidence=min_detection_confidence)
+    def __init__(self, tiles: TileConfig = TileConfig(), config: BlazeConfig = BlazeConfig(), models=None):
+        self.tiles, self.config = tiles, config
+        self.models = models if models is not None else LiteModels()
+        self._anchors = ops.ssd_anchors()
+        self._hog = None
 
-    def detect_crop(self, rgb: np.ndarray) -> np.ndarray | None:
-        """One person in an RGB crop → (17, 3) keypoints in crop px, or None."""
-        res = self._pose.process(rgb)
-        if res.pose_landmarks is None:
+    # -- regions of interest -----------------------------------------------------------------------
+    def detect_rois(self, image: np.ndarray) -> list[tuple[float, ops.Roi]]:
+        """(score, ROI) of the person detector on one crop, in that crop's continuous px."""
+        x, fit = ops.letterbox(image)
+        raw_boxes, raw_scores = self.models.detect(x)
+        dets, scores = ops.decode_detections(raw_boxes, raw_scores, self._anchors, self.config.min_detection)
+        dets, scores = ops.weighted_nms(dets, scores)
+        return [(float(s), ops.detection_roi(fit.to_image(d[4:].reshape(4, 2)))) for d, s in zip(dets, scores)]
+
+    def hog_rois(self, image: np.ndarray) -> list[tuple[float, ops.Roi]]:
+        """(score, ROI) of OpenCV's HOG people detector on the whole image (frames under 512 px
+        upscaled to 512; its window sees people from ~100 px tall)."""
+        import cv2
+
+        if self._hog is None:
+            self._hog = cv2.HOGDescriptor()
+            self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        up = min(2.0, max(1.0, 512.0 / max(image.shape[:2])))
+        img = cv2.resize(image, None, fx=up, fy=up, interpolation=cv2.INTER_LINEAR) if up > 1 else image
+        rects, weights = self._hog.detectMultiScale(img, winStride=(8, 8), padding=(8, 8), scale=1.1)
+        out = []
+        for (x, y, w, h), wt in zip(np.asarray(rects).reshape(-1, 4), np.asarray(weights).reshape(-1)):
+            if wt >= self.config.hog_threshold:
+                out.append((float(wt), ops.box_roi(np.array([x, y, x + w, y + h]) / up, scale=1.0)))
+        return out
+
+    def rois(self, image: np.ndarray) -> list[tuple[bool, ops.Roi]]:
+        """All ROIs of the image (continuous px) as ``(from the person detector, ROI)``: the detector
+        on the whole frame and the tiles (tile side: the larger of ``tiles.tile`` and a third of
+        the frame's longer side) first, best score first, then HOG boxes; an ROI overlapping a kept one
+        by more than ``roi_iou`` (box IoU) is dropped."""
+        found = []
+        h, w = image.shape[:2]
+        tiles = self.tiles
+        if tiles.tile:  # big frames: tiles of at least a third of the longer side (at most 5 × 5 tiles)
+            tiles = replace(tiles, tile=max(tiles.tile, int(np.ceil(max(w, h) / 3))))
+        for x0, y0, x1, y1 in tile_boxes(w, h, tiles):
+            sub = image if (x0, y0, x1, y1) == (0, 0, image.shape[1], image.shape[0]) else image[y0:y1, x0:x1]
+            for s, r in self.detect_rois(np.ascontiguousarray(sub)):
+                found.append((1.0, s, ops.Roi(r.cx + x0, r.cy + y0, r.size, r.rotation)))
+        if self.config.hog:
+            found += [(0.0, s, r) for s, r in self.hog_rois(image)]
+        found.sort(key=lambda t: (-t[0], -t[1]))
+        kept: list[tuple[bool, ops.Roi]] = []
+        for from_detector, _, r in found:
+            if r.size < self.tiles.min_height:
+                continue
+            if kept and ops.box_iou(r.box()[None], np.stack([k.box() for _, k in kept]))[0].max() > self.config.roi_iou:
+                continue
+            kept.append((bool(from_detector), r))
+        return kept
+
+    # -- landmarks -------------------------------------------------------------------------------
+    def person(self, image: np.ndarray, roi: ops.Roi) -> np.ndarray | None:
+        """One ROI → (35, 4) landmarks (x, y continuous px, visibility, presence) or None when the
+        model says no person is there."""
+        raw, presence, heat = self.models.landmarks(ops.crop(image, roi))
+        if presence < self.config.min_presence:
             return None
-        lm = res.pose_landmarks.landmark
-        h, w = rgb.shape[:2]
-        return np.array([(lm[i].x * w, lm[i].y * h, lm[i].visibility) for i in BLAZEPOSE_TO_COCO], np.float64)
+        return ops.decode_landmarks(raw, heat, roi)
+
+    def landmarks(self, image: np.ndarray, roi: ops.Roi, second_pass: bool = True) -> np.ndarray | None:
+        """ROI → (35, 4) landmarks. With ``second_pass`` the model runs again on the ROI its own
+        landmarks give; the person is dropped when that pass finds no one or its limb landmarks
+        move by more than ``config.max_shift`` × the skeleton's height (median): a real body is a
+        fixed point of the crop, a hallucination in a badly framed ROI is not."""
+        lm = self.person(image, roi)
+        if lm is None or not second_pass:
+            return lm
+        again = self.person(image, ops.detection_roi(lm[33:35, :2]))
+        if again is None:
+            return None
+        limbs = list(LIMB_LANDMARKS)
+        height = np.ptp(lm[limbs, 1]) + 1e-9
+        if np.median(np.linalg.norm(again[limbs, :2] - lm[limbs, :2], axis=1)) > self.config.max_shift * height:
+            return None
+        return again
+
+    def to_coco(self, lm: np.ndarray, width: int, height: int) -> np.ndarray:
+        """(35, 4) landmarks → (17, 3) COCO keypoints in integer-centred px; landmarks outside the
+        image score 0."""
+        k = lm[list(BLAZEPOSE_TO_COCO)]
+        inside = (k[:, 0] >= 0) & (k[:, 0] < width) & (k[:, 1] >= 0) & (k[:, 1] < height)
+        return np.concatenate([ops.to_integer_centred(k[:, :2]), (np.clip(k[:, 2], 0, 1) * inside)[:, None]], 1)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
-        if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3):
+        if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3):
             raise HuporError("BlazePose: needs a uint8 (H, W, 3) BGR image")
-        rgb = np.ascontiguousarray(image[..., ::-1])
-        found = []
-        for x0, y0, x1, y1 in tile_boxes(image.shape[1], image.shape[0], self.tiles):
-            k = self.detect_crop(np.ascontiguousarray(rgb[y0:y1, x0:x1]))
-            if k is None:
+        h, w = image.shape[:2]
+        people = []
+        for from_detector, roi in self.rois(image):
+            lm = self.landmarks(image, roi, self.config.refine == "all" or (self.config.refine == "hog" and not from_detector))
+            if lm is None or lm[list(LIMB_LANDMARKS), 2].mean() < self.config.min_visibility:
                 continue
-            inside = (k[:, 0] >= 0) & (k[:, 0] < x1 - x0) & (k[:, 1] >= 0) & (k[:, 1] < y1 - y0)
-            k[:, 0] += x0
-            k[:, 1] += y0
-            k[:, 2] = np.clip(k[:, 2], 0.0, 1.0) * inside
-            found.append(k)
-        if not found:
+            people.append(self.to_coco(lm, w, h))
+        if not people:
             return np.zeros((0, 17, 3))
-        return merge_people(np.stack(found), self.tiles)
+        return merge_people(np.stack(people), self.tiles)

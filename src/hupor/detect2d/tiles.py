@@ -72,8 +72,9 @@ def merge_people(keypoints: np.ndarray, cfg: TileConfig = TileConfig()) -> np.nd
 
     A candidate's score is the sum of its keypoint scores (a complete skeleton beats a crop's
     truncated one). Candidates lower than ``cfg.min_height`` or with fewer than 4 scored keypoints
-    are dropped; then greedily, a candidate is dropped when its scored keypoints common with a kept
-    person (at least 4) have a median distance below ``cfg.same_person`` × the larger box height.
+    are dropped; then greedily, a candidate is dropped when it duplicates a kept person
+    (:func:`_same`: common keypoints within ``cfg.same_person`` × the larger box height, or a part
+    of the kept person's body).
     """
     k = np.asarray(keypoints, np.float64)
     if k.ndim != 3 or k.shape[-1] != 3:
@@ -87,15 +88,26 @@ def merge_people(keypoints: np.ndarray, cfg: TileConfig = TileConfig()) -> np.nd
     order = [i for i in np.argsort(-np.where(ok, k[..., 2], 0.0).sum(1), kind="stable") if alive[i]]
     kept: list[int] = []
     for i in order:
-        dup = False
-        for m in kept:
-            common = ok[i] & ok[m]
-            if common.sum() < 4:
-                continue
-            d = np.linalg.norm(k[i, common, :2] - k[m, common, :2], axis=1)
-            if np.median(d) < cfg.same_person * max(h[i], h[m]):
-                dup = True
-                break
-        if not dup:
+        if not any(_same(k, ok, box, h, i, m, cfg.same_person) for m in kept):
             kept.append(i)
     return k[kept]
+
+
+def _same(k, ok, box, h, i: int, m: int, same: float) -> bool:
+    """Candidate ``i`` duplicates kept person ``m``: their common keypoints (≥ 4) lie within ``same``
+    × the larger height (median), or ``i`` is a part of ``m``: its box lies inside ``m``'s (80 % of
+    its area) and 60 % of its keypoints lie within ``same`` × ``m``'s height of one of ``m``'s
+    keypoints, whatever their names (a crop's partial view of the same body, limbs mislabelled)."""
+    common = ok[i] & ok[m]
+    if common.sum() >= 4:
+        d = np.linalg.norm(k[i, common, :2] - k[m, common, :2], axis=1)
+        if np.median(d) < same * max(h[i], h[m]):
+            return True
+    bi, bm = box[i], box[m]
+    iw = min(bi[2], bm[2]) - max(bi[0], bm[0])
+    ih = min(bi[3], bm[3]) - max(bi[1], bm[1])
+    area = max((bi[2] - bi[0]) * (bi[3] - bi[1]), 1e-9)
+    if iw <= 0 or ih <= 0 or iw * ih < 0.8 * area or h[i] > h[m]:
+        return False
+    d = np.linalg.norm(k[i, ok[i], None, :2] - k[m, None, ok[m], :2], axis=-1).min(1)
+    return bool((d < same * h[m]).mean() >= 0.6)

@@ -76,3 +76,26 @@ def test_load_records_errors(tmp_path):
         load_records([str(bad)])
     with pytest.raises(HuporError, match="no records"):
         load_records([])
+
+
+def test_detector_crops_are_windows_of_the_full_input(records):
+    """A crop item equals the matching window of the uncropped item (same scale, same targets)."""
+    codec = Codec(MPI15, CodecParams(net_w=192, net_h=128))
+    aug = dict(rotation_deg=0.0, jitter_px=0.0, flip_prob=0.0, scale_min=1.0, scale_max=1.0)
+    full = DetectorDataset(records, codec, AugmentConfig(**aug))[(0, 7)]
+    crop = DetectorDataset(records, codec, AugmentConfig(crop_w=96, crop_h=64, **aug))[(0, 7)]
+    assert crop["image"].shape == (3, 64, 96) and crop["maps"].shape == (5, 57, 16, 24)
+    img, fimg = crop["image"].numpy(), full["image"].numpy()
+    hits = [(y, x) for y in range(0, 65, 4) for x in range(0, 97, 4)
+            if np.array_equal(fimg[:, y:y + 64, x:x + 96], img)]
+    assert len(hits) == 1                                  # the window, at a multiple of the stride
+    y, x = hits[0]
+    window = full["maps"][4, :15, y // 4:y // 4 + 16, x // 4:x // 4 + 24].numpy()
+    peaks = [j for j in range(15) if crop["maps"][4, j].max() > 150]
+    assert peaks                                           # the window holds a person
+    for j in peaks:                                        # each joint's peak where the full input has it
+        a = np.unravel_index(crop["maps"][4, j].numpy().argmax(), (16, 24))
+        b = np.unravel_index(window[j].argmax(), (16, 24))
+        assert np.abs(np.subtract(a, b)).max() <= 1, j
+    with pytest.raises(HuporError, match="data.augment.crop_w"):
+        DetectorDataset(records, codec, AugmentConfig(crop_w=100, crop_h=64))

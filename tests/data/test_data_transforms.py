@@ -84,3 +84,23 @@ def test_bad_sizes_raise():
         sample_transform(0, 10, 96, 64)
     with pytest.raises(HuporError, match="flip_prob"):
         AugmentConfig(flip_prob=2.0)
+
+
+def test_crop_keeps_scale_and_moves_points_by_the_window(rng):
+    from hupor.data.transforms import crop_transform
+
+    t = sample_transform(400, 240, 192, 128)
+    centres = np.array([[300.0, 100.0]])
+    for prob in (0.0, 1.0):
+        c = crop_transform(t, 64, 64, rng, centres, person_prob=prob)
+        assert (c.net_w, c.net_h, c.scale) == (64, 64, t.scale)
+        offset = t.points([0.0, 0.0]) - c.points([0.0, 0.0])          # the window's origin
+        assert 0 <= offset[0] <= 192 - 64 and 0 <= offset[1] <= 128 - 64
+        np.testing.assert_allclose(c.points(centres) + offset, t.points(centres), atol=1e-9)
+    # centred on the person: within a quarter window of the window's centre (unless clamped)
+    near = [crop_transform(t, 64, 64, rng, centres, person_prob=1.0).points(centres)[0] for _ in range(20)]
+    assert np.all(np.abs(np.array(near) - 32) <= 16 + 0.5)   # + the rounding of the origin
+    with pytest.raises(HuporError, match="larger than the network input"):
+        crop_transform(t, 256, 64, rng)
+    with pytest.raises(HuporError, match="crop_w/crop_h"):
+        AugmentConfig(crop_w=64, crop_h=0)

@@ -18,6 +18,7 @@ Randomness (augmentation, level choice) is drawn from ``torch``'s generator, so 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from torch.utils.data import Dataset
 from ..errors import HuporError
 from ..records import ImageRecord, RecordSet
 from ..skeleton import MPI15, Skeleton
-from .transforms import AugmentConfig, sample_transform, transform_joints
+from .transforms import AugmentConfig, crop_transform, sample_transform, transform_joints
 
 
 def _rng() -> np.random.Generator:
@@ -81,6 +82,8 @@ class DetectorDataset(Dataset):
 
     Item: ``image`` uint8 (3, net_h, net_w) BGR; ``maps`` float32 (L, J+3P, h, w) "vis" targets at
     ``levels``; ``root_depth`` float32 (n_torso, max_people, 3); ``valid`` float32 (J+3P,).
+    With ``augment.crop_w/crop_h`` the image is a window of that size of the network input (and the
+    maps are that window's, ``crop / stride``).
     """
 
     def __init__(self, records: RecordSet, codec, augment: AugmentConfig | None = None,
@@ -88,6 +91,17 @@ class DetectorDataset(Dataset):
         self.records, self.codec, self.augment = records, codec, augment
         self.levels = tuple(levels)
         self.skeleton = records.skeleton
+        self.crop_codec = None
+        if augment is not None and augment.enabled and augment.crop_w:
+            p = codec.params
+            if augment.crop_w > p.net_w or augment.crop_h > p.net_h:
+                raise HuporError(f"data.augment.crop_w/crop_h: {augment.crop_w}x{augment.crop_h} is larger "
+                                 f"than the network input {p.net_w}x{p.net_h} (input.net_w/net_h)")
+            if augment.crop_w % 32 or augment.crop_h % 32:
+                raise HuporError(f"data.augment.crop_w/crop_h: {augment.crop_w}x{augment.crop_h} must be "
+                                 f"multiples of 32 (the networks' total stride)")
+            self.crop_codec = type(codec)(codec.skeleton, replace(p, net_w=augment.crop_w,
+                                                                  net_h=augment.crop_h))
         check_record_images(records)  # before a run folder exists: a missing image fails here, not mid-run
 
     def __len__(self) -> int:
@@ -108,9 +122,15 @@ class DetectorDataset(Dataset):
         rec = self.records[i]
         p = self.codec.params
         t = sample_transform(rec.width, rec.height, p.net_w, p.net_h, self.augment, rng, rec.has_3d)
+        codec = self.codec
+        if self.crop_codec is not None:
+            pelvis = rec.joints_2d[:, self.skeleton.root] if rec.num_persons else None
+            t = crop_transform(t, self.augment.crop_w, self.augment.crop_h, rng, pelvis,
+                               self.augment.crop_person_prob)
+            codec = self.crop_codec
         image = t.image(self.load_image(rec))
         j2, j3, vis = transform_joints(rec, t, self.skeleton)
-        tg = _encode(self.codec, rec, j2, j3, vis, t.scale, self.levels, ("vis",))
+        tg = _encode(codec, rec, j2, j3, vis, t.scale, self.levels, ("vis",))
         return {"image": torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))),
                 "maps": torch.from_numpy(tg.maps["vis"]),
                 "root_depth": torch.from_numpy(tg.root_depth.astype(np.float32)),

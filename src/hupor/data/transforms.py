@@ -6,6 +6,11 @@ by U(±rotation_deg), crop centre = image centre · s + U(±jitter_px) (network 
 horizontal flip with probability ``flip_prob`` (``x ← net_w − 1 − x`` and left/right joints swapped
 with the skeleton's flip table), joints that leave the crop get ``v = 0``.
 
+``crop_w × crop_h`` (training only, :func:`crop_transform`): a window of the augmented network input
+at the network's own scale, centred near a random person with probability ``crop_person_prob``
+(else anywhere): the detector trains on people as large as the full test input shows them, at the
+cost of a crop-sized step (the learning issue's "resolution at the same cost per step").
+
 Without augmentation the transform is exactly :meth:`hupor.camera.Letterbox.fit` (test preprocessing).
 """
 
@@ -31,8 +36,16 @@ class AugmentConfig:
     flip_prob: float = 0.5
     scale_min: float = 0.8
     scale_max: float = 1.1
+    crop_w: int = 0                 # training window in network-input px; 0: the whole input
+    crop_h: int = 0
+    crop_person_prob: float = 0.75  # share of windows centred near a person
 
     def __post_init__(self):
+        if self.crop_w < 0 or self.crop_h < 0 or (self.crop_w == 0) != (self.crop_h == 0):
+            raise HuporError(f"augment.crop_w/crop_h: both 0 (no crop) or both positive, got "
+                             f"{self.crop_w}, {self.crop_h}")
+        if not 0.0 <= self.crop_person_prob <= 1.0:
+            raise HuporError(f"augment.crop_person_prob: must be in [0, 1], got {self.crop_person_prob}")
         if self.rotation_deg < 0 or self.jitter_px < 0:
             raise HuporError("augment.rotation_deg and augment.jitter_px: must be >= 0")
         if not 0.0 <= self.flip_prob <= 1.0:
@@ -105,6 +118,32 @@ def sample_transform(width: int, height: int, net_w: int, net_h: int, augment: A
     if flip:
         affine = np.array([[-1.0, 0.0, net_w - 1.0], [0.0, 1.0, 0.0]]) @ np.vstack([affine, [0, 0, 1]])
     return NetTransform(affine, float(s), flip, int(net_w), int(net_h))
+
+
+def crop_transform(t: NetTransform, crop_w: int, crop_h: int, rng: np.random.Generator,
+                   centres_px: np.ndarray | None = None, person_prob: float = 0.75) -> NetTransform:
+    """A ``crop_w × crop_h`` window of ``t``'s network input (same scale, so the same focal length).
+
+    ``centres_px`` (N, 2) original-image px (e.g. the pelvis of each person): with probability
+    ``person_prob`` the window is centred on a random one of them, ± a quarter window, else it is
+    uniform over the input; it never leaves the input (when the input is larger than the window)."""
+    if crop_w > t.net_w or crop_h > t.net_h:
+        raise HuporError(f"augment.crop_w/crop_h: window {crop_w}x{crop_h} is larger than the network "
+                         f"input {t.net_w}x{t.net_h}")
+    span = np.array([t.net_w - crop_w, t.net_h - crop_h], dtype=np.float64)
+    size = np.array([crop_w, crop_h], dtype=np.float64)
+    centres = None if centres_px is None else np.asarray(centres_px, dtype=np.float64).reshape(-1, 2)
+    if centres is not None:
+        centres = centres[np.isfinite(centres).all(axis=1)]
+    if centres is not None and len(centres) and rng.random() < person_prob:
+        c = t.points(centres[rng.integers(len(centres))])
+        origin = c - size / 2 + rng.uniform(-0.25, 0.25, size=2) * size
+    else:
+        origin = rng.uniform(0.0, 1.0, size=2) * span
+    origin = np.round(np.clip(origin, 0.0, span))
+    affine = t.affine.copy()
+    affine[:, 2] -= origin
+    return NetTransform(affine, t.scale, t.flipped, int(crop_w), int(crop_h))
 
 
 def transform_joints(record: ImageRecord, t: NetTransform, skeleton: Skeleton

@@ -24,10 +24,19 @@ def test_bad_override_blames_the_override(override, fragment):
     assert "cpu-tiny.yaml" not in msg
 
 
-@pytest.mark.parametrize("devices", ["train.devices=1", "train.devices=-1", "train.devices=auto",
-                                     "train.devices=0,1", "train.precision=bf16-mixed", "train.strategy=ddp"])
-def test_lightning_values_accepted(devices):
-    load_experiment("cpu-tiny", [devices])
+@pytest.mark.parametrize("devices, field, value", [
+    ("train.devices=1", "devices", 1), ("train.devices=-1", "devices", -1), ("train.devices=auto", "devices", "auto"),
+    ("train.devices=0,1", "devices", "0,1"), ("train.precision=bf16-mixed", "precision", "bf16-mixed"),
+    ("train.strategy=ddp", "strategy", "ddp")])
+def test_lightning_values_accepted(devices, field, value):
+    """Accepted, and the value lands in the typed config as Lightning takes it; the other fields keep
+    their defaults."""
+    cfg = load_experiment("cpu-tiny", [devices]).train
+    default = load_experiment("cpu-tiny", []).train
+    assert getattr(cfg, field) == value and type(getattr(cfg, field)) is type(value)
+    for other in ("devices", "precision", "strategy"):
+        if other != field:
+            assert getattr(cfg, other) == getattr(default, other)
 
 
 def test_known_values_are_lightnings():

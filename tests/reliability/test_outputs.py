@@ -36,10 +36,17 @@ def test_output_dir_commands(paths, fails):
 
 
 def test_checks_accept_good_paths(paths):
-    check_output_file(paths / "new" / "x.json", "--json")
-    check_output_file(paths / "file.json", "--json")  # replaced atomically later
-    check_output_dir(paths / "folder", "--out")
-    check_output_dir(paths / "new" / "deeper", "--out")
+    """Accepted without touching the disk (nothing created, the existing file unchanged); the paths
+    are then writable."""
+    assert check_output_file(paths / "new" / "x.json", "--json") is None
+    assert check_output_file(paths / "file.json", "--json") is None  # replaced atomically later
+    assert check_output_dir(paths / "folder", "--out") is None
+    assert check_output_dir(paths / "new" / "deeper", "--out") is None
+    assert sorted(p.name for p in paths.iterdir()) == ["file.json", "folder"] and not any((paths / "folder").iterdir())
+    assert (paths / "file.json").read_text() == "{}\n"
+    for target in (paths / "new" / "x.json", paths / "file.json", paths / "folder" / "y.json"):
+        write_json_atomic(target, {"ok": 1})
+        assert target.read_text().strip().replace(" ", "").replace("\n", "") == '{"ok":1}'
 
 
 @pytest.mark.parametrize("code, fragment", [

@@ -9,12 +9,15 @@ reproduced exactly; each rotation is the smallest one that turns the rest bone o
 direction in its parent's frame. The root (pelvis) carries the position and the body frame (x: right
 hip → left hip, y: pelvis → neck). Channels: root ``Xposition Yposition Zposition Zrotation
 Xrotation Yrotation``, other joints ``Zrotation Xrotation Yrotation`` (degrees, R = Rz·Rx·Ry). Frames
-run from the track's first to its last appearance; a frame without the track, or a bone with a
-missing end, keeps the previous frame's values (the first ones: the rest pose).
+run over the frame indices (``image.frame``, whatever the order of the list) from the track's first to
+its last appearance; a frame index without the track (a frame left out of the file, too), or a bone
+with a missing end, keeps the previous frame's values (the first ones: the rest pose). The frame time
+is 1 / ``video.fps``; a rate that is 0 (unknown), not finite or above 1000 fps is refused.
 
 **CSV** (:func:`write_csv`): header ``frame,time_s,track_id,person,joint,state,x_px,y_px,X_mm,Y_mm,
-Z_mm,score``; one row per frame, person and joint; empty fields for missing joints and for
-``track_id`` when the file has no tracks.
+Z_mm,score``; one row per frame (in frame-index order), person and joint; ``time_s`` = frame / fps
+(empty when the rate is 0, unknown); empty fields for missing joints and for ``track_id`` when the
+file has no tracks.
 """
 
 from __future__ import annotations
@@ -67,24 +70,59 @@ _REST = {c: np.array(d, float) for c, _, d in BONES}
 _PARENT = {c: p for c, p, _ in BONES}
 
 
-def track_positions(video: dict, track: int) -> tuple[np.ndarray, list[int]]:
-    """(F, J, 3) mm camera frame (NaN where missing or absent) of ``track`` from its first to last
-    frame, and those frame indices."""
-    rows = []
-    for fr in video["frames"]:
+MAX_FPS = 1000.0  # a frame rate above this (or not positive, not finite) cannot be a video's
+
+
+def check_fps(fps, where: str, allow_zero: bool = False) -> float:
+    """``fps`` as a float if it can be a frame rate: finite, in (0, :data:`MAX_FPS`] (0 too with
+    ``allow_zero``: unknown); otherwise HuporError naming ``where``."""
+    try:
+        value = float(fps)
+    except (TypeError, ValueError):
+        raise HuporError(f"{where}: frame rate {fps!r} is not a number") from None
+    if value == 0.0 and allow_zero:
+        return 0.0
+    if not np.isfinite(value) or not 0.0 < value <= MAX_FPS:
+        why = "unknown (0)" if value == 0.0 else f"{value:g} is not a frame rate"
+        raise HuporError(f"{where}: frame rate {why}; it must lie in (0, {MAX_FPS:g}] fps"
+                         + (" (give --fps)" if value == 0.0 and where != "--fps" else ""))
+    return value
+
+
+def frame_order(video: dict, name: str = "") -> list[tuple[int, dict]]:
+    """``(frame index, frame)`` sorted by the frames' ``image.frame`` (the file's list order does not
+    matter); a frame without an integer index, or an index given twice, raises HuporError."""
+    out, seen = [], {}
+    for k, fr in enumerate(video["frames"]):
+        f = fr["image"].get("frame")
+        if isinstance(f, bool) or not isinstance(f, int) or f < 0:
+            raise HuporError(f"{name}frames[{k}].image.frame: {f!r} is not a frame index (an integer >= 0)")
+        if f in seen:
+            raise HuporError(f"{name}frames[{k}].image.frame: frame {f} is also frames[{seen[f]}]")
+        seen[f] = k
+        out.append((f, fr))
+    return sorted(out, key=lambda t: t[0])
+
+
+def track_positions(video: dict, track: int, name: str = "") -> tuple[np.ndarray, list[int]]:
+    """(F, J, 3) mm camera frame of ``track`` for every frame index from its first to its last
+    appearance (NaN where a joint is missing, or where the frame or the track is absent: a gap in
+    the indices is a gap in time), and those frame indices."""
+    hits = {}
+    for f, fr in frame_order(video, name):
         hit = [p for p in fr["persons"] if p.get("track_id") == track]
-        rows.append((fr["image"]["frame"], hit[0]["joints_3d_mm"] if hit else None))
-    seen = [i for i, (_, j) in enumerate(rows) if j is not None]
-    if not seen:
+        if hit:
+            hits[f] = hit[0]["joints_3d_mm"]
+    if not hits:
         have = sorted({p["track_id"] for fr in video["frames"] for p in fr["persons"] if p.get("track_id") is not None})
         raise HuporError(f"track {track}: not in this file (tracks: {have or 'none; predict with --track'})")
-    rows = rows[seen[0]:seen[-1] + 1]
-    pos = np.full((len(rows), MPI15.num_joints, 3), np.nan)
-    for i, (_, joints) in enumerate(rows):
-        for j, pt in enumerate(joints or []):
+    frames = list(range(min(hits), max(hits) + 1))
+    pos = np.full((len(frames), MPI15.num_joints, 3), np.nan)
+    for i, f in enumerate(frames):
+        for j, pt in enumerate(hits.get(f) or []):
             if pt is not None:
                 pos[i, j] = pt
-    return pos, [f for f, _ in rows]
+    return pos, frames
 
 
 def bone_lengths(pos: np.ndarray) -> dict:
@@ -157,17 +195,20 @@ def _offset(node, lengths) -> np.ndarray:
     return _REST[joint] * lengths[joint] / 10.0
 
 
-def write_bvh(path, video: dict, track: int) -> Path:
-    """Write ``track`` of a ``hupor-poses-video`` object as BVH (module docstring). Returns ``path``."""
+def write_bvh(path, video: dict, track: int, fps: float | None = None, name: str = "") -> Path:
+    """Write ``track`` of a ``hupor-poses-video`` object as BVH (module docstring) at the file's frame
+    rate (``fps`` overrides it; a rate that is 0, not finite or absurd is refused). One BVH frame per
+    frame index from the track's first to its last appearance. ``name`` (the file read, e.g.
+    ``"pred.json: "``) starts the messages about the file's content. Returns ``path``."""
     from scipy.spatial.transform import Rotation
 
     if video.get("format") != VIDEO_FORMAT:
         raise HuporError("export bvh: needs a video prediction (hupor-poses-video), not a single image")
-    pos, frames = track_positions(video, track)
+    fps = check_fps(fps, "--fps") if fps is not None else check_fps(video["video"].get("fps"), f"{name}video.fps")
+    pos, frames = track_positions(video, track, name)
     if not np.isfinite(pos[:, MPI15.joints.index("pelvis")]).all(-1).any():
         raise HuporError(f"track {track}: the pelvis is never seen, no root to export")
     root, local, lengths = solve_motion(pos)
-    fps = float(video["video"]["fps"]) or 30.0
     kids = {i: [k for k, n in enumerate(NODES) if n[1] == i] for i in range(len(NODES))}
     lines = ["HIERARCHY"]
 
@@ -194,10 +235,11 @@ def write_bvh(path, video: dict, track: int) -> Path:
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def write_csv(path, poses: dict) -> Path:
+def write_csv(path, poses: dict, name: str = "") -> Path:
     """Write every frame, person and joint of a ``hupor-poses`` / ``-video`` object as CSV."""
-    frames = poses["frames"] if poses.get("format") == VIDEO_FORMAT else [poses]
-    fps = float(poses.get("video", {}).get("fps") or 0.0)
+    video = poses.get("format") == VIDEO_FORMAT
+    frames = [fr for _, fr in frame_order(poses, name)] if video else [poses]
+    fps = check_fps(poses["video"].get("fps") or 0.0, f"{name}video.fps", allow_zero=True) if video else 0.0
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["frame", "time_s", "track_id", "person", "joint", "state", "x_px", "y_px", "X_mm", "Y_mm", "Z_mm",

@@ -37,6 +37,8 @@ from .errors import HuporError
 from .fileio import read_json, write_json_atomic
 from .skeleton import Skeleton
 
+MAX_FPS = 1000.0  # video.fps above this is refused (media.plausible_fps writes 0 for such a container)
+
 FORMAT = "hupor-poses"
 VIDEO_FORMAT = "hupor-poses-video"
 VERSION = 1
@@ -298,8 +300,9 @@ def _validate_video(obj, where):
     for k in ("width", "height"):
         if _get(video, k, f"{where}.video", int) <= 0:
             raise HuporError(f"{where}.video.{k}: must be positive")
-    if _finite(_get(video, "fps", f"{where}.video", (int, float)), f"{where}.video.fps") < 0:
-        raise HuporError(f"{where}.video.fps: must be >= 0")
+    fps = _finite(_get(video, "fps", f"{where}.video", (int, float)), f"{where}.video.fps")
+    if not 0 <= fps <= MAX_FPS:
+        raise HuporError(f"{where}.video.fps: {fps:g} is not a frame rate (0, unknown, or up to {MAX_FPS:g})")
     n = _get(video, "num_frames", f"{where}.video", int)
     _validate_intrinsics(_get(obj, "intrinsics", where, dict), f"{where}.intrinsics")
     frames = _get(obj, "frames", where, list)

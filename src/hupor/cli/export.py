@@ -37,6 +37,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     b.add_argument("prediction", metavar="PRED.json", help="hupor-poses-video file (predict --track)")
     b.add_argument("--track", type=int, required=True, help="track_id to export")
     b.add_argument("--out", required=True, help="output .bvh file (written atomically)")
+    b.add_argument("--fps", type=float, help="frame rate of the BVH (default: the file's video.fps; needed when "
+                                             "that is 0, e.g. a webcam stream)")
     b.set_defaults(func=_run_motion)
     c = sub.add_parser("csv", help="a prediction as CSV: one row per frame, person (track) and joint")
     c.add_argument("prediction", metavar="PRED.json", help="hupor-poses or hupor-poses-video file")
@@ -47,14 +49,16 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 def _run_motion(args) -> int:
     from ..export_motion import write_bvh, write_csv
+    from ..fileio import check_output_file
     from ..schema import read_poses
 
+    check_output_file(args.out, "--out")
     poses = read_poses(args.prediction)
     if args.export_command == "bvh":
-        write_bvh(args.out, poses, args.track)
+        write_bvh(args.out, poses, args.track, fps=args.fps, name=f"{args.prediction}: ")
         print(f"{args.out}: track {args.track} of {args.prediction}")
     else:
-        write_csv(args.out, poses)
+        write_csv(args.out, poses, name=f"{args.prediction}: ")
         print(f"{args.out}: {args.prediction} as CSV")
     return 0
 

@@ -61,20 +61,23 @@ def _h36m(args):
     from ..eval.h36m import evaluate_h36m_files
     from ..eval.report import h36m_table
 
+    from ..errors import HuporError
     from ..progress import enabled
 
+    if args.stride < 1:
+        raise HuporError(f"--stride {args.stride}: must be >= 1 (frames with frame_idx % stride == 0)")
     res = evaluate_h36m_files(args.pred, args.gt, args.subjects, args.stride, args.cameras,
                               progress=enabled(args.no_progress))
     return h36m_table(res), res.to_dict()
 
 
 def _ap(args):
-    from ..eval.keypoint_ap import detections_from_predictions, keypoint_ap
+    from ..eval.keypoint_ap import check_gt, detections_from_predictions, keypoint_ap
     from ..eval.predictions import read_predictions
     from ..eval.report import ap_table
     from ..fileio import read_json
 
-    gt = read_json(args.gt)
+    gt = check_gt(read_json(args.gt), args.protocol, str(args.gt))  # every field, before predictions are read
     from ..progress import enabled
 
     preds = read_predictions(args.pred, progress=enabled(args.no_progress))

@@ -156,6 +156,8 @@ def evaluate_h36m_files(pred_path, gt_path, subjects=(9, 11), stride: int = 64, 
     nearest the GT pelvis is scored; MPI15 → H36M leaves spine and nose out."""
     from .predictions import match_paths, read_predictions
 
+    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
+        raise HuporError(f"stride must be an integer >= 1, got {stride!r}")
     paths, gt3, gt_pel, acts = _gt_frames(gt_path, subjects, stride, cameras)
     if not paths:
         raise HuporError(f"{gt_path}: no ground-truth frames for subjects {subjects}")
@@ -177,5 +179,6 @@ def evaluate_h36m_files(pred_path, gt_path, subjects=(9, 11), stride: int = 64, 
     res = evaluate_h36m(gt3, out, acts)
     if unmatched:
         res.notes.append(f"{len(unmatched)} prediction images have no ground truth and were ignored")
-    res.notes.append(f"subjects {list(subjects) if subjects else 'all'}, stride {stride}")
+    every = f"stride {stride}" if Path(gt_path).is_dir() else "every record (stride applies to the release folder only)"
+    res.notes.append(f"subjects {list(subjects) if subjects else 'all'}, {every}")
     return res

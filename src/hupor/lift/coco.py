@@ -99,6 +99,10 @@ def _convert(k: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, n
     return xy, np.where(det, sc, 0.0), det
 
 
+MAX_COORD_PX = 1e6    # a keypoint coordinate beyond this cannot lie on any image
+MAX_SIDE_PX = 100_000  # an image side in --coco-images beyond this is a broken file
+
+
 def read_results(path) -> dict[int, list[tuple[np.ndarray, float]]]:
     """COCO keypoint results → ``{image_id: [(keypoints (17, 3), score), ...]}`` (category ignored)."""
     data = read_json(path)
@@ -117,12 +121,16 @@ def read_results(path) -> dict[int, list[tuple[np.ndarray, float]]]:
             raise HuporError(f"{where}.keypoints: must be 51 numbers (17 x, y, score)") from None
         if not np.isfinite(kp).all():
             raise HuporError(f"{where}.keypoints: non-finite values")
-        try:
-            score = float(r.get("score", 1.0))
-            image_id = int(r["image_id"])
-        except (TypeError, ValueError):
-            raise HuporError(f"{where}: image_id must be an integer and score a number") from None
-        out.setdefault(image_id, []).append((kp, score))
+        if np.abs(kp[:, :2]).max() > MAX_COORD_PX:
+            raise HuporError(f"{where}.keypoints: a coordinate beyond {MAX_COORD_PX:g} px")
+        if (kp[:, 2] < 0).any():
+            raise HuporError(f"{where}.keypoints: keypoint {int(np.argmax(kp[:, 2] < 0))} has a negative score")
+        score, image_id = r.get("score", 1.0), r["image_id"]
+        if isinstance(image_id, bool) or not isinstance(image_id, int):
+            raise HuporError(f"{where}.image_id: {image_id!r} is not an integer")
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not np.isfinite(score) or score < 0:
+            raise HuporError(f"{where}.score: {score!r} is not a finite number >= 0")
+        out.setdefault(image_id, []).append((kp, float(score)))
     return out
 
 
@@ -138,10 +146,12 @@ def read_image_sizes(coco_json=None, images_dir=None) -> dict[int, tuple[int, in
         if not isinstance(images, list):
             raise HuporError(f"{coco_json}: no 'images' list (a COCO ground-truth or image-info JSON)")
         for i, im in enumerate(images):
-            try:
-                out[int(im["id"])] = (int(im["width"]), int(im["height"]), im.get("file_name"))
-            except (KeyError, TypeError, ValueError):
-                raise HuporError(f"{coco_json}.images[{i}]: needs integer 'id', 'width' and 'height'") from None
+            vals = [im.get(k) if isinstance(im, dict) else None for k in ("id", "width", "height")]
+            for key, v in zip(("id", "width", "height"), vals):
+                if isinstance(v, bool) or not isinstance(v, int) or (key != "id" and not 0 < v <= MAX_SIDE_PX):
+                    what = "an integer" if key == "id" else f"an integer in [1, {MAX_SIDE_PX}] px"
+                    raise HuporError(f"{coco_json}.images[{i}].{key}: {v!r} is not {what}")
+            out[vals[0]] = (vals[1], vals[2], im.get("file_name"))
         return out
     from ..media import IMAGE_EXTS, image_header_size
 

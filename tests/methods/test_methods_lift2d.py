@@ -1,5 +1,5 @@
-"""--2d: a 2D keypoint detector + the lifter behind the method seam (a stand-in detector; MediaPipe
-itself is optional and not installed in CI)."""
+"""--2d: a 2D keypoint detector + the lifter behind the method seam (a stand-in detector here; the
+real BlazePose runtime is tested in tests/detect2d/test_detect2d_blazepose.py)."""
 
 import sys
 
@@ -69,16 +69,16 @@ def test_predictor_runs_the_2d_detector_on_the_full_frame_and_lifts(scene):
     assert pred.model_info["method"] == "lift" and pred.model_info["detector_2d"] == "fake-2d"
 
 
-def test_2d_flag_without_mediapipe_says_how_to_install_it(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "mediapipe", None)          # import fails even where it is installed
-    monkeypatch.setitem(sys.modules, "mediapipe.python", None)
-    monkeypatch.setitem(sys.modules, "mediapipe.python.solutions", None)
+def test_2d_blazepose_without_its_runtime_says_how_to_install_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ai_edge_litert", None)          # import fails even where it is installed
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
     img = tmp_path / "a.jpg"
     cv2.imwrite(str(img), np.zeros((64, 64, 3), np.uint8))
-    assert main(["predict", str(img), "--2d", "mediapipe", "--json-output", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "mediapipe is not installed" in err[0] and "mediapipe==0.10.14 --no-deps" in err[0]
-    assert not (tmp_path / "out").exists()
+    for name in ("blazepose", "mediapipe"):                          # mediapipe: the old name, same models
+        assert main(["predict", str(img), "--2d", name, "--json-output", str(tmp_path / "out")]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "ai-edge-litert is not installed" in err[0] and 'pip install "hupor[real]"' in err[0]
+        assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("flag", [["--flip"], ["--input-size", "256", "160"], ["--runtime", "folded"]])
@@ -107,5 +107,6 @@ def test_a_known_floor_moves_the_people_toward_their_true_depth(scene, tmp_path,
     assert errs[1] < errs[0]
     img = tmp_path / "a.jpg"
     cv2.imwrite(str(img), image)
-    assert main(["predict", str(img), "--camera-height", "1500", "--json-output", str(tmp_path / "o")]) == 2
+    assert main(["predict", str(img), "--2d", "none", "--camera-height", "1500", "--json-output",
+                 str(tmp_path / "o")]) == 2
     assert "only with --2d" in capsys.readouterr().err

@@ -52,6 +52,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="network input size (default: the config's / bundle's)")
     f.add_argument("--repeats", type=int, default=5, help="timed runs of each network (default 5)")
     f.set_defaults(func=_run_forward)
+    from .bench_real import add_parser as add_real
+
+    add_real(sub)  # hupor bench real: the photo path on a real labelled set (cli/bench_real.py)
     return p
 
 

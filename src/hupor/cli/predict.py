@@ -24,9 +24,11 @@ def register(subparsers) -> argparse.ArgumentParser:
                    help="image or video files, folders of them, or a webcam index (e.g. 0)")
     p.add_argument("--checkpoint", help="model bundle (.pt); default: the bundled model (with --2d: the lift "
                                         "model, default the bundled lift.pt)")
-    p.add_argument("--2d", dest="detector_2d", choices=("mediapipe",),
-                   help="real photos: a pretrained 2D keypoint detector (MediaPipe BlazePose, optional install, "
-                        "docs/lift.md) whose keypoints the image-free lifter turns into 3D, instead of hupor's networks")
+    p.add_argument("--2d", dest="detector_2d", choices=("auto", "blazepose", "mediapipe", "none"), default="auto",
+                   help="real photos: blazepose (BlazePose's pretrained 2D keypoints, pip install \"hupor[real]\"; "
+                        "mediapipe is its old name) lifted to 3D by the image-free lifter; none: hupor's own "
+                        "networks (the bundled model is synthetic-domain); auto (default): blazepose when "
+                        "installed and no --checkpoint or network flag is given, else none (docs/lift.md)")
     p.add_argument("--tile", type=int, default=256, metavar="PX",
                    help="with --2d: tile side for finding small people (0: the whole frame only; default 256)")
     from .lift import add_floor_flags
@@ -115,8 +117,10 @@ def run(args) -> int:
         from ..methods.onnx_runtime import require
 
         require("onnxruntime")  # a missing extra fails here, before any input is read
+    from ..photos import choose_2d
     from .lift import floor_from_args
 
+    args.detector_2d = choose_2d(args.detector_2d, _wants_networks(args))
     floor = floor_from_args(args)
     if floor is not None and not args.detector_2d:
         raise HuporError("--camera-height / --pitch: only with --2d (the image-free lifter's root depth)")
@@ -152,6 +156,9 @@ def run(args) -> int:
                  Predictor(args.checkpoint, device=args.device,
                            input_size=tuple(args.input_size) if args.input_size else None,
                            flip_test=args.flip, runtime=args.runtime, min_score=args.min_score))
+    from ..photos import model_line
+
+    print(model_line(predictor, args.checkpoint))
     if args.scales:
         _set_scales(predictor, args.scales)
     if args.grouping:
@@ -242,6 +249,13 @@ def _write_coco_results(path, preds, skeleton_name: str, images) -> None:
 
 
 PREFETCH_DEPTH = 2  # batches (images) or frames read ahead by the reader thread
+
+
+def _wants_networks(args) -> bool:
+    """A flag of hupor's own networks was given (``--2d auto`` then runs them)."""
+    return bool(args.checkpoint or args.flip or args.input_size or args.scales or args.grouping
+                or getattr(args, "runtime", "auto") not in ("auto", "torch")
+                or getattr(args, "precision", "auto") not in ("auto", "fp32"))
 
 
 def _detector_2d(args):

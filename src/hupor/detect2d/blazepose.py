@@ -158,20 +158,27 @@ class BlazePose:
                 out.append((float(wt), ops.box_roi(np.array([x, y, x + w, y + h]) / up, scale=1.0)))
         return out
 
-    def rois(self, image: np.ndarray) -> list[tuple[bool, ops.Roi]]:
-        """All ROIs of the image (continuous px) as ``(from the person detector, ROI)``: the detector
-        on the whole frame and the tiles (tile side: the larger of ``tiles.tile`` and a third of
-        the frame's longer side) first, best score first, then HOG boxes; an ROI overlapping a kept one
-        by more than ``roi_iou`` (box IoU) is dropped."""
-        found = []
+    def crops(self, image: np.ndarray) -> np.ndarray:
+        """The crops (K, 4) the person detector sees: the whole frame, then square tiles of the
+        larger of ``tiles.tile`` and a third of the frame's longer side (at most 5 × 5 tiles)."""
         h, w = image.shape[:2]
         tiles = self.tiles
-        if tiles.tile:  # big frames: tiles of at least a third of the longer side (at most 5 × 5 tiles)
+        if tiles.tile:
             tiles = replace(tiles, tile=max(tiles.tile, int(np.ceil(max(w, h) / 3))))
-        for x0, y0, x1, y1 in tile_boxes(w, h, tiles):
-            sub = image if (x0, y0, x1, y1) == (0, 0, image.shape[1], image.shape[0]) else image[y0:y1, x0:x1]
-            for s, r in self.detect_rois(np.ascontiguousarray(sub)):
-                found.append((1.0, s, ops.Roi(r.cx + x0, r.cy + y0, r.size, r.rotation)))
+        return tile_boxes(w, h, tiles)
+
+    def crop_rois(self, image: np.ndarray, box) -> list[tuple[float, ops.Roi]]:
+        """(score, ROI) of the person detector on the crop ``box`` (x0, y0, x1, y1), ROIs in image px."""
+        x0, y0, x1, y1 = (int(v) for v in box)
+        sub = image if (x0, y0, x1, y1) == (0, 0, image.shape[1], image.shape[0]) else image[y0:y1, x0:x1]
+        return [(s, ops.Roi(r.cx + x0, r.cy + y0, r.size, r.rotation))
+                for s, r in self.detect_rois(np.ascontiguousarray(sub))]
+
+    def rois(self, image: np.ndarray) -> list[tuple[bool, ops.Roi]]:
+        """All ROIs of the image (continuous px) as ``(from the person detector, ROI)``: the detector
+        on :meth:`crops` first, best score first, then HOG boxes; an ROI overlapping a kept one by
+        more than ``roi_iou`` (box IoU) is dropped."""
+        found = [(1.0, s, r) for box in self.crops(image) for s, r in self.crop_rois(image, box)]
         if self.config.hog:
             found += [(0.0, s, r) for s, r in self.hog_rois(image)]
         found.sort(key=lambda t: (-t[0], -t[1]))

@@ -43,6 +43,17 @@ def test_fit_root_depth_recovers_the_depth_from_the_lifted_skeleton():
     rel = (xyz - xyz[ROOT])[None]
     det = np.ones((1, 15), bool)
     assert fit_root_depth(uv, det, rel, K, ROOT, np.array([1000.0]))[0] == pytest.approx(6000.0, rel=0.01)
+    # a person turned 60° and leaning 20° (joints spread 0.96 m in depth), off the optical axis: the
+    # full-perspective fit is exact (measured 0 relative); a weak-perspective fit (the joints' depth
+    # offsets dropped) is 6.4 % off. The flat person above cannot tell the two apart
+    ry, rx = np.radians(60.0), np.radians(20.0)
+    rot = np.array([[np.cos(ry), 0, np.sin(ry)], [0, 1, 0], [-np.sin(ry), 0, np.cos(ry)]]) @ \
+        np.array([[1, 0, 0], [0, np.cos(rx), -np.sin(rx)], [0, np.sin(rx), np.cos(rx)]])
+    turned = (t_pose(0.0) - t_pose(0.0)[ROOT]) @ rot.T + [1500.0, 300.0, 6000.0]
+    rel_t = (turned - turned[ROOT])[None]
+    assert np.ptp(rel_t[0, :, 2]) > 500
+    z = fit_root_depth(K.project(turned)[None], det, rel_t, K, ROOT, np.array([1000.0]))[0]
+    assert z == pytest.approx(6000.0, rel=1e-6)
     det[:] = False
     det[0, ROOT] = True
     assert fit_root_depth(uv, det, rel, K, ROOT, np.array([1234.0]))[0] == 1234.0   # nothing to fit

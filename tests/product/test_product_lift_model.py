@@ -30,7 +30,8 @@ def test_bundled_lift_model_figures_on_unseen_scenes():
               ("root_err_pct", 1.5, False)]
     for key, margin, relative in checks:
         tol = margin * w[key] if relative else margin
-        assert abs(got[key] - w[key]) <= tol, f"lift {key}: measured {got[key]}, recorded {w[key]} ± {tol:g}; {RE_MEASURE}"
+        assert abs(got[key] - w[key]) <= tol, \
+            f"lift {key}: measured {got[key]}, recorded {w[key]} ± {tol:g}; {RE_MEASURE}"
     assert got["precision"] == 1.0                      # clean keypoints: no person invented
     assert got["pck_rel_matched"] > flat["pck_rel_matched"] + 40
     assert got["mpjpe_rel_mm"] < 0.5 * flat["mpjpe_rel_mm"]

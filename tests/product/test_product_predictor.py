@@ -121,7 +121,8 @@ def test_product_postprocess_recovers_encoded_people(tmp_path):
     order = np.argsort(people[:, 2, 2])
     # measured: root 5e-8 relative (the dense maps hold each torso joint's exact value), 3D max / mean
     # 12.0 / 5.5 mm, 2D max / mean 1.05 / 0.62 px (the window mean at level 2, 320x224 input). Bounds
-    # ~1.35x that: the old ones (3 %, 150 / 60 mm, 4 px) passed the grid offset of codec.grid dropped (1.5 net px = 3 image px here)
+    # ~1.35x that: the old ones (3 %, 150 / 60 mm, 4 px) passed codec.grid's (stride - 1) / 2 offset
+    # dropped (1.5 net px = 3 image px here)
     np.testing.assert_allclose(res.root_depth_mm, people[order, 2, 2], rtol=1e-5)
     err3d = np.linalg.norm(res.joints_3d - people[order], axis=-1)
     assert np.nanmax(err3d) < 16 and np.nanmean(err3d) < 7.5

@@ -64,6 +64,10 @@ def _run_forward(args) -> int:
     from ..bench.forward import random_bundle, time_forward
     from ..nets import load_bundle
 
+    if args.size:
+        from ..nets.config import check_input_size
+
+        check_input_size(*args.size, "--size W", "--size H")  # 0x0 or 100000x100000: one line, before any model
     if args.bundle:
         bundle, what = load_bundle(args.bundle), f"bundle {args.bundle}"
     else:
@@ -72,6 +76,10 @@ def _run_forward(args) -> int:
         exp = load_experiment(args.config, args.overrides)
         bundle = random_bundle(exp.model, exp.codec_params.stride, (exp.input.net_w, exp.input.net_h))
         what = f"config {args.config}, random weights"
+    if args.size:
+        from ..memory import check_forward
+
+        check_forward(bundle, tuple(args.size), "--size")  # the activations must fit in the memory available now
     t = time_forward(bundle, args.size, args.runtime, args.repeats, args.threads)
     print(f"{what}: input {t['size']}, runtime {t['runtime']}, {t['threads']} thread(s), batch 1, "
           f"median of {t['repeats']}")

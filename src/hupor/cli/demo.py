@@ -154,8 +154,13 @@ def run(args) -> int:
     from ..viz.overlay import save_overlay
     from ..viz.plot3d import save_plot_3d
 
-    if args.people < 1:
-        raise HuporError(f"--people must be >= 1, got {args.people}")
+    from ..codec.params import DecodeParams
+    from ..memory import DEMO_BYTES_PER_PERSON, check_memory
+
+    most = DecodeParams().max_people  # the decoder returns at most this many people: more cannot be compared
+    if not 1 <= args.people <= most:
+        raise HuporError(f"--people must be in [1, {most}] (the decoder's max_people), got {args.people}")
+    check_memory(DEMO_BYTES_PER_PERSON * args.people, f"--people {args.people}")
     if args.threads < 1:
         raise HuporError(f"--threads must be >= 1, got {args.threads}")
     check_min_score(args.min_score, "--min-score")

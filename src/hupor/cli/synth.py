@@ -51,6 +51,23 @@ def register(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+SYNTH_BYTES_PER_PIXEL = 300  # renderer buffers per image pixel (measured ~240 at 2048x2048, plus margin)
+
+
+def check_scene_size(width: int, height: int, workers: int = 1, flag: str = "--size", available=None) -> None:
+    """Refuse, before anything is written, an image size the images' readers refuse (``media.MAX_SIDE``,
+    ``MAX_PIXELS``) or whose rendering (``workers`` images at once) needs more memory than is available."""
+    from ..errors import HuporError
+    from ..media import MAX_PIXELS, MAX_SIDE
+    from ..memory import check_memory, image_bytes
+
+    if width < 32 or height < 32 or max(width, height) > MAX_SIDE or width * height > MAX_PIXELS:
+        raise HuporError(f"{flag} {width}x{height}: each side must lie in [32, {MAX_SIDE}] px and the image hold at "
+                         f"most {MAX_PIXELS // 1_000_000} MP (the limit of hupor's image readers)")
+    check_memory(image_bytes(width, height, SYNTH_BYTES_PER_PIXEL, workers), f"{flag} {width}x{height}", available,
+                 hint="choose a smaller size (or fewer --workers)")
+
+
 def run(args) -> int:
     import numpy as np
 
@@ -71,6 +88,7 @@ def run(args) -> int:
     if args.preset and args.config:
         raise HuporError("hupor synth: give --preset or --config, not both")
     config = load_config(SceneConfig, f"synth-{args.preset}" if args.preset else args.config, overrides)
+    check_scene_size(config.width, config.height, max(1, args.workers), "--size" if args.size else "width/height")
     if args.sequence is not None:
         from ..data.synth.sequence import generate_sequence
 

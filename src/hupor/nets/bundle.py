@@ -175,6 +175,9 @@ def save_bundle(path, config, detector: Detector | None, reasoner: DSED | None =
 def _load_state(name: str, net: nn.Module, state, path: Path) -> None:
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise HuporError(f"{path}: '{name}' is not a state dict")
+    for key, value in state.items():  # NaN / inf weights would fail later, per image, naming nothing
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            raise HuporError(f"{path}: {name} weight {key!r} holds NaN or inf values (a diverged or corrupt model)")
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:

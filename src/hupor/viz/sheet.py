@@ -64,12 +64,27 @@ def draw_record(image: np.ndarray, rec, scale: float = 1.0) -> np.ndarray:
     return out
 
 
+def sheet_bytes(records: RecordSet, max_images: int, cell_width: int) -> float:
+    """Memory (bytes) of the sheet of ``max_images`` records at ``cell_width``: the cells (uint8 BGR,
+    kept until the sheet is assembled), the sheet itself and the largest source image."""
+    recs = records.records[:max_images]
+    cells = sum(cell_width * max(1.0, cell_width * r.height / max(r.width, 1)) * 3 for r in recs)
+    largest = max((r.width * r.height * 3 for r in recs), default=0)
+    return 2.0 * cells + largest
+
+
 def contact_sheet(records: RecordSet, max_images: int = 16, cell_width: int = 320,
-                  cols: int | None = None) -> np.ndarray:
-    """A BGR grid of the first ``max_images`` records, each scaled to ``cell_width`` px wide."""
+                  cols: int | None = None, available: int | None = None) -> np.ndarray:
+    """A BGR grid of the first ``max_images`` records, each scaled to ``cell_width`` px wide. A sheet
+    whose :func:`sheet_bytes` exceed the memory available (``available`` bytes, default: this machine's
+    now) is refused before any image is read."""
+    from ..memory import check_memory
+
     n = min(len(records), max_images)
     if n < 1:
         raise HuporError("contact sheet: the dataset has no images")
+    check_memory(sheet_bytes(records, max_images, cell_width), f"--cell-width {cell_width}", available,
+                 hint="choose a smaller --cell-width or --max")
     cols = cols or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
     cells = []

@@ -62,7 +62,7 @@ def check_record_images(records: RecordSet) -> None:
         if rec.path.startswith("synth://"):
             continue
         path = records.image_path(rec)
-        where = f"records {records.dataset or ''} image {k}".replace("  ", " ")
+        where = f"record {k} ({rec.path})"
         try:
             require_regular_file(path, "image")
             size = image_header_size(path)

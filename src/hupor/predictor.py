@@ -103,8 +103,10 @@ class Predictor:
     (multiples of 32; default from the checkpoint); ``flip_test``: also run on the mirrored image and
     fuse (method §8.1); ``decode``: :class:`DecodeParams` (default: the bundle's ``decode:`` section;
     the output stride and label geometry come from its ``codec:`` section); ``visible_threshold`` /
-    ``visible_radius``: the joint-state rule (default threshold: the decoder's ``peak_threshold``); ``runtime``: what runs the networks, ``"torch"``,
-    ``"folded"`` (conv–BN folded) or ``"onnx"`` (ONNX Runtime, ``pip install "hupor[export]"``);
+    ``visible_radius``: the joint-state rule (default threshold: the decoder's ``peak_threshold``); ``runtime``: what runs the networks, ``"auto"``
+    (default: ONNX Runtime when installed, else folded torch, chosen once here), ``"torch"``, ``"folded"``
+    (conv–BN folded) or ``"onnx"``; ``precision``: ``"auto"`` (default, docs/predict.md), ``"fp32"``,
+    ``"bf16"`` or ``"int8"`` (:mod:`hupor.methods.precision`); both as used land in ``model_info``;
     ``stages``: extra post-stages run after the method's own, in order (e.g. ``methods.track.Tracker``,
     ``methods.smooth.Smoother``; kept in ``extra_stages``, which may be replaced between videos).
     ``min_score``: people whose score (mean joint score over all joints, in [0, 1]) is below this are
@@ -113,12 +115,12 @@ class Predictor:
 
     def __init__(self, checkpoint=None, device: str = "cpu", input_size: tuple[int, int] | None = None,
                  flip_test: bool = False, decode: DecodeParams | None = None,
-                 visible_threshold: float | None = None, visible_radius: int = 1, method=None, runtime: str = "torch",
-                 stages=None, min_score: float = 0.0):
+                 visible_threshold: float | None = None, visible_radius: int = 1, method=None, runtime: str = "auto",
+                 stages=None, min_score: float = 0.0, precision: str = "auto"):
         check_min_score(min_score)
         self.min_score = float(min_score)
         if method is None:
-            method = _load_method(checkpoint, device, input_size, flip_test, decode, runtime)
+            method = _load_method(checkpoint, device, input_size, flip_test, decode, runtime, precision)
         self.method = method
         self.skeleton = method.skeleton
         self.codec_params = method.codec_params
@@ -238,8 +240,12 @@ def to_prediction(poses, letterbox: Letterbox, intrinsics: Intrinsics, source: s
         person_scores=person_scores[keep], track_ids=track, dims=2 if two_d else 3)
 
 
-def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode, runtime: str = "torch"):
-    """The method of a bundle file (default: the bundled model), on ``device``, run by ``runtime``."""
+def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode, runtime: str = "auto",
+                 precision: str = "auto"):
+    """The method of a bundle file (default: the bundled model), on ``device``, run by ``runtime`` at ``precision``."""
+    from .methods.precision import check_choice
+
+    check_choice(runtime, precision)  # before the bundle is read
     import torch
 
     from .methods import method_from_bundle
@@ -258,7 +264,8 @@ def _load_method(checkpoint, device: str, input_size, flip_test: bool, decode, r
     if net_w <= 0 or net_h <= 0 or net_w % 32 or net_h % 32:
         raise HuporError(f"input_size: width and height must be positive multiples of 32, got {input_size}")
     info = {"name": "default" if checkpoint is None else path.name, "checkpoint": str(path)}
-    return method_from_bundle(bundle, bundle.codec_params((net_w, net_h)), decode, flip_test, info, runtime)
+    return method_from_bundle(bundle, bundle.codec_params((net_w, net_h)), decode, flip_test, info, runtime,
+                              precision)
 
 
 def _bundle_input_size(bundle) -> tuple[int, int]:

@@ -25,7 +25,8 @@ def test_legacy_bundle_predicts_bit_identical_to_before_the_seam(flip):
     before = np.load(DATA / "default_demo_scene_before.npz")
     _, rec, _ = make_scene(0, 0, sample=True)
     img = cv2.imread(str(DATA / "demo_scene_v1.jpg"))   # the sample scene as rendered then (no front/back cues)
-    pred = Predictor(LEGACY, flip_test=flip, decode=DecodeParams(root_confidence="reasoner"))
+    pred = Predictor(LEGACY, flip_test=flip, decode=DecodeParams(root_confidence="reasoner"), runtime="torch",
+                     precision="fp32")  # the bundle's modules as recorded (the default runtime is auto)
     assert pred.model_info["method"] == "hupor" and pred.codec_params.stride == 4
     out = pred(img, K=rec.intrinsics.K)
     # bit-identical on the machine that recorded it; a CPU with other SIMD kernels may round the

@@ -62,9 +62,11 @@ def render_scenes(spec: E2ESpec, motion=None) -> list:
     return [render_scene(cfg, spec.seed, i, motion) for i in range(spec.scenes)]
 
 
-def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True, **decode) -> dict:
+def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True, runtime: str = "torch",
+             precision: str = "fp32", **decode) -> dict:
     """Row name → method: the bundle's network combinations, then the oracle rows; ``decode`` fields
-    override the bundle's ``decode:`` section in every row."""
+    override the bundle's ``decode:`` section in every row; ``runtime`` / ``precision``: the network rows'
+    (``HuporMethod``'s; default torch fp32, the figures of docs/results.md)."""
     from ..methods import OracleMethod
 
     rows = {}
@@ -76,7 +78,7 @@ def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True, **decode) -
     elif bundle.refiner is not None:
         variants.append(("+ RefineNet", None, bundle.refiner))
     for name, rea, ref in variants:
-        rows[name] = bundle_variant(bundle, rea, ref, **decode)
+        rows[name] = bundle_variant(bundle, rea, ref, runtime=runtime, precision=precision, **decode)
     cp = bundle.codec_params()
     params = dataclasses.replace(bundle.decode_params, **decode)
     if oracle:
@@ -121,14 +123,16 @@ def run_row(method, scenes: list, match_px: float, sides=None) -> dict:
     return out
 
 
-def bundle_variant(bundle, reasoner="keep", refiner="keep", **decode):
-    """A :class:`HuporMethod` of ``bundle`` with its reasoner / refiner replaced (``None`` = without)
-    and ``decode`` fields overriding the bundle's ``decode:`` section."""
+def bundle_variant(bundle, reasoner="keep", refiner="keep", runtime: str = "torch", precision: str = "fp32",
+                   **decode):
+    """A :class:`HuporMethod` of ``bundle`` with its reasoner / refiner replaced (``None`` = without),
+    run by ``runtime`` at ``precision``, and ``decode`` fields overriding the bundle's ``decode:`` section."""
     from ..methods import HuporMethod
 
     b = dataclasses.replace(bundle, reasoner=bundle.reasoner if reasoner == "keep" else reasoner,
                             refiner=bundle.refiner if refiner == "keep" else refiner)
-    return HuporMethod(b, decode=dataclasses.replace(bundle.decode_params, **decode) if decode else None)
+    return HuporMethod(b, decode=dataclasses.replace(bundle.decode_params, **decode) if decode else None,
+                       runtime=runtime, precision=precision)
 
 
 COLUMNS = ("found / annotated", "all PCK_rel", "all PCK_abs", "all PCK_occ", "matched PCK_rel",
@@ -155,12 +159,13 @@ def format_table(results: dict) -> str:
 
 
 def run_e2e(bundle, spec: E2ESpec, rows: list[str] | None = None, oracle: bool = True, log=None,
-            sides: bool = False) -> dict:
+            sides: bool = False, runtime: str = "torch", precision: str = "fp32") -> dict:
     """Render, predict every row, score. ``rows``: a subset of the row names (default all); ``log``:
     progress callback (default: this module's logger at INFO); ``sides``: after each network row a
-    row ``"NAME, sides from the truth"`` (:func:`hupor.bench.sides.side_oracle`)."""
+    row ``"NAME, sides from the truth"`` (:func:`hupor.bench.sides.side_oracle`); ``runtime`` /
+    ``precision``: the network rows' (:func:`e2e_rows`)."""
     log = log or _log.info
-    table = e2e_rows(bundle, oracle=oracle)
+    table = e2e_rows(bundle, oracle=oracle, runtime=runtime, precision=precision)
     if rows:
         unknown = sorted(set(rows) - set(table))
         if unknown:

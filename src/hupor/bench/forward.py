@@ -29,12 +29,13 @@ def random_bundle(model, stride: int = 4, input_size: tuple[int, int] | None = N
 
 
 def time_forward(bundle, input_size: tuple[int, int] | None = None, runtime: str = "torch",
-                 repeats: int = 5, threads: int = 1) -> dict:
+                 repeats: int = 5, threads: int = 1, precision: str = "fp32") -> dict:
     """Time ``bundle``'s networks at ``input_size`` (net_w, net_h; default the bundle's) with ``runtime``
-    (``torch``, ``folded``, ``onnx``) on ``threads`` torch/ORT threads, ``repeats`` timed runs each.
+    (``torch``, ``folded``, ``onnx``, ``auto``) at ``precision`` (``fp32``, ``bf16``, ``int8``) on
+    ``threads`` torch/ORT threads, ``repeats`` timed runs each.
 
-    Returns ``{"detector_ms", "reasoner_ms", "total_ms", "runtime", "threads", "size": "WxH",
-    "repeats", "weights_mb"}`` (weights: float32 MB of detector + reasoner + refiner)."""
+    Returns ``{"detector_ms", "reasoner_ms", "total_ms", "runtime", "precision", "threads", "size": "WxH",
+    "repeats", "weights_mb"}`` (runtime / precision as used; weights: float32 MB of the three networks)."""
     import torch
 
     from ..errors import HuporError
@@ -45,10 +46,10 @@ def time_forward(bundle, input_size: tuple[int, int] | None = None, runtime: str
         raise HuporError(f"repeats and threads must be >= 1, got {repeats} and {threads}")
     torch.set_num_threads(threads)
     cp = bundle.codec_params(input_size)
-    full = HuporMethod(bundle, cp, runtime=runtime)
-    det = HuporMethod(dataclasses.replace(bundle, reasoner=None), cp, runtime=runtime)
+    full = HuporMethod(bundle, cp, runtime=runtime, precision=precision)
+    det = HuporMethod(dataclasses.replace(bundle, reasoner=None), cp, runtime=full.runtime, precision=full.precision)
     x = torch.randn(1, 3, cp.net_h, cp.net_w, device=full.device)
-    cuda = full.device.type == "cuda" and runtime != "onnx"
+    cuda = full.device.type == "cuda" and full.runtime != "onnx"
     times = {"det": [], "full": []}
     for i in range(repeats + 1):  # alternate, so load changes hit both alike
         for name, method in (("det", det), ("full", full)):
@@ -63,7 +64,7 @@ def time_forward(bundle, input_size: tuple[int, int] | None = None, runtime: str
     det_ms, total_ms = median(times["det"]), median(times["full"])
     nets = (bundle.detector, bundle.reasoner, bundle.refiner)
     return {"detector_ms": det_ms, "reasoner_ms": max(total_ms - det_ms, 0.0), "total_ms": total_ms,
-            "runtime": runtime, "threads": threads, "size": f"{cp.net_w}x{cp.net_h}", "repeats": repeats,
+            "runtime": full.runtime, "precision": full.precision, "threads": threads, "size": f"{cp.net_w}x{cp.net_h}", "repeats": repeats,
             "weights_mb": 4 * sum(count_parameters(m) for m in nets) / 1e6}
 
 

@@ -1,8 +1,9 @@
 """``hupor bench``: benchmarks that print figures.
 
     hupor bench e2e [--bundle B] [--seed S] [--scenes N] [--rows NAME ...] [--no-oracle] [--json F]
-    hupor bench forward [--config C | --bundle B] [--runtime torch|folded|onnx] [--threads N] [--size WxH]
-                        [--repeats N] [key=value ...]
+                    [--runtime R] [--precision P]
+    hupor bench forward [--config C | --bundle B] [--runtime torch|folded|onnx] [--precision fp32|bf16|int8]
+                        [--threads N] [--size WxH] [--repeats N] [key=value ...]
 
 ``e2e``: rendered scenes of the generator's default occlusion mix (832×512, 1–6 people) predicted by
 the bundle (intrinsics passed), one row per network combination plus the oracle rows of the bundle's
@@ -39,14 +40,14 @@ def register(subparsers) -> argparse.ArgumentParser:
                         "left/right labelling chosen against the truth")
     s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     s.add_argument("--json", dest="json_out", help="also write the results as JSON here (atomic)")
+    add_precision_flags(s, "torch", "fp32", "the network rows' ")
     s.set_defaults(func=_run_e2e)
     f = sub.add_parser("forward", help="network forward time per frame (detector, reasoner) for a runtime")
     f.add_argument("--config", default="paper", help="config for random weights (default paper; ignored "
                                                      "with --bundle)")
     f.add_argument("overrides", nargs="*", metavar="key=value", help="config overrides")
     f.add_argument("--bundle", help="time this bundle's weights instead of random ones")
-    f.add_argument("--runtime", choices=("torch", "folded", "onnx"), default="torch",
-                   help="torch, folded (conv-BN folded torch) or onnx (default torch)")
+    add_precision_flags(f, "torch", "fp32")
     f.add_argument("--threads", type=int, default=1, help="torch / ORT threads (default 1)")
     f.add_argument("--size", type=lambda v: _pair(v, "x", "--size"), metavar="WxH",
                    help="network input size (default: the config's / bundle's)")
@@ -62,7 +63,10 @@ def _run_forward(args) -> int:
     import json
 
     from ..bench.forward import random_bundle, time_forward
+    from ..methods.precision import check_choice
     from ..nets import load_bundle
+
+    check_choice(args.runtime, args.precision, "--")
 
     if args.size:
         from ..nets.config import check_input_size
@@ -80,12 +84,13 @@ def _run_forward(args) -> int:
         from ..memory import check_forward
 
         check_forward(bundle, tuple(args.size), "--size")  # the activations must fit in the memory available now
-    t = time_forward(bundle, args.size, args.runtime, args.repeats, args.threads)
-    print(f"{what}: input {t['size']}, runtime {t['runtime']}, {t['threads']} thread(s), batch 1, "
+    t = time_forward(bundle, args.size, args.runtime, args.repeats, args.threads, args.precision)
+    print(f"{what}: input {t['size']}, runtime {t['runtime']} {t['precision']}, {t['threads']} thread(s), batch 1, "
           f"median of {t['repeats']}")
     print(f"detector  {t['detector_ms']:9.1f} ms\nreasoner  {t['reasoner_ms']:9.1f} ms\n"
           f"total     {t['total_ms']:9.1f} ms")
-    print(json.dumps({k: t[k] for k in ("detector_ms", "reasoner_ms", "total_ms", "runtime", "threads", "size")}))
+    print(json.dumps({k: t[k] for k in ("detector_ms", "reasoner_ms", "total_ms", "runtime", "threads", "size",
+                                        "precision")}))
     return 0
 
 
@@ -97,20 +102,25 @@ def _run_e2e(args) -> int:
     from ..bench.e2e import E2ESpec, format_table, run_e2e
     from ..fileio import check_output_file, write_json_atomic
     from ..nets import load_bundle
+    from ..methods.precision import check_choice
     from ..predictor import default_checkpoint
 
+    check_choice(args.runtime, args.precision, "--")
     check_output_file(args.json_out, "--json")
     torch.set_num_threads(max(1, args.threads))
     (w, h), (lo, hi) = args.size, args.people
     spec = E2ESpec(seed=args.seed, scenes=args.scenes, width=w, height=h, min_people=lo, max_people=hi)
     path = args.bundle or default_checkpoint()
     bundle = load_bundle(path)
-    results = run_e2e(bundle, spec, args.rows, oracle=not args.no_oracle, sides=args.side_oracle)
+    results = run_e2e(bundle, spec, args.rows, oracle=not args.no_oracle, sides=args.side_oracle,
+                      runtime=args.runtime, precision=args.precision)
     cp = bundle.codec_params()
-    print(f"\nbundle {path}: input {cp.net_w}x{cp.net_h}, stride {cp.stride} ({cp.map_w}x{cp.map_h} maps); "
+    print(f"\nruntime {args.runtime}, precision {args.precision}")
+    print(f"bundle {path}: input {cp.net_w}x{cp.net_h}, stride {cp.stride} ({cp.map_w}x{cp.map_h} maps); "
           f"{spec.scenes} scenes, seed {spec.seed}, {w}x{h}, {lo}-{hi} people, match {spec.match_px:.1f} px")
     print(format_table(results))
-    record = {"bundle": str(path), "spec": spec.__dict__, "rows": results}
+    record = {"bundle": str(path), "spec": spec.__dict__, "rows": results, "runtime": args.runtime,
+              "precision": args.precision}
     if args.json_out:
         write_json_atomic(args.json_out, record)
     print(json.dumps({k: {"found": v["all"]["matched"], "annotated": v["all"]["instances"],
@@ -118,3 +128,14 @@ def _run_e2e(args) -> int:
                           "all_pck_occ": v["all"]["pck_occ"], "matched_mpjpe_rel": v["matched"]["mpjpe_rel"]}
                       for k, v in results.items()}))
     return 0
+
+
+def add_precision_flags(p, runtime: str = "auto", precision: str = "auto", whose: str = "") -> None:
+    """``--runtime`` and ``--precision`` (no argparse choices: :func:`hupor.methods.precision.check_choice`
+    refuses a bad value in one line, exit 2)."""
+    p.add_argument("--runtime", default=runtime, metavar="R",
+                   help=f"what runs {whose}networks: auto (ONNX Runtime when installed, else folded torch), torch, "
+                        f"folded (conv-BN folded torch) or onnx (default {runtime}; docs/predict.md)")
+    p.add_argument("--precision", default=precision, metavar="P",
+                   help=f"{whose}network precision: auto (the fastest that keeps the accuracy), fp32, bf16 "
+                        f"(torch autocast) or int8 (ONNX Runtime, quantized in memory) (default {precision})")

@@ -64,9 +64,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1,
                    help="CPU threads for torch (default 1: the small default model runs in tens of ms on one "
                         "thread, and extra threads can be many times slower on a busy CPU; raise it for big models)")
-    p.add_argument("--runtime", choices=("torch", "folded", "onnx"), default="torch",
-                   help="what runs the networks: torch (default), folded (conv-BN folded torch) or onnx "
-                        '(ONNX Runtime, exported in memory; needs pip install "hupor[export]")')
+    from .bench import add_precision_flags
+
+    add_precision_flags(p)
     p.add_argument("--no-prefetch", action="store_true",
                    help="read each image / frame only when the network is free (default: a reader thread "
                         "reads and decodes the next ones while the network runs)")
@@ -113,10 +113,13 @@ def run(args) -> int:
     if args.threads < 1:
         raise HuporError(f"--threads must be >= 1, got {args.threads}")
     torch.set_num_threads(args.threads)
-    if args.runtime == "onnx":
+    from ..methods.precision import check_choice, choose
+
+    check_choice(args.runtime, args.precision, "--")
+    if choose(args.runtime, args.precision)[0] == "onnx" and args.runtime != "auto" or args.precision == "int8":
         from ..methods.onnx_runtime import require
 
-        require("onnxruntime")  # a missing extra fails here, before any input is read
+        require("onnxruntime")  # a missing runtime fails here, before any input is read
     from ..photos import choose_2d
     from .lift import floor_from_args
 
@@ -155,7 +158,8 @@ def run(args) -> int:
     predictor = (_lift_predictor(args.checkpoint, detector_2d, floor, args.min_score) if detector_2d is not None else
                  Predictor(args.checkpoint, device=args.device,
                            input_size=tuple(args.input_size) if args.input_size else None,
-                           flip_test=args.flip, runtime=args.runtime, min_score=args.min_score))
+                           flip_test=args.flip, runtime=args.runtime, min_score=args.min_score,
+                           precision=args.precision))
     from ..photos import model_line
 
     print(model_line(predictor, args.checkpoint))
@@ -265,7 +269,8 @@ def _detector_2d(args):
     from ..errors import HuporError
 
     for flag, bad in (("--flip", args.flip), ("--input-size", args.input_size),
-                      ("--runtime", args.runtime != "torch")):
+                      ("--runtime", args.runtime not in ("auto", "torch")),
+                      ("--precision", args.precision not in ("auto", "fp32"))):
         if bad:
             raise HuporError(f"{flag} applies to hupor's own networks, not to --2d {args.detector_2d}")
     return DETECTORS[args.detector_2d](TileConfig(tile=args.tile))

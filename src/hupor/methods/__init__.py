@@ -19,13 +19,13 @@ from .smooth import OneEuro, Smoother
 from .track import Tracker
 
 #: method name (as stored in a bundle) → class with ``__init__(bundle, codec_params, decode, flip_test, info,
-#: runtime)``
+#: runtime, precision)``
 METHODS = {"hupor": HuporMethod, "higherhrnet": Plugin2DMethod, "pifpaf": Plugin2DMethod}
 
 
 def method_from_bundle(bundle, codec_params=None, decode=None, flip_test: bool = False, info=None,
-                      runtime: str = "torch"):
-    """The method a loaded bundle was trained for, ready to run (``runtime``: ``HuporMethod``'s)."""
+                      runtime: str = "torch", precision: str = "fp32"):
+    """The method a loaded bundle was trained for, ready to run (``runtime``, ``precision``: ``HuporMethod``'s)."""
     from ..errors import HuporError
 
     name = getattr(bundle, "method", "hupor")
@@ -35,7 +35,7 @@ def method_from_bundle(bundle, codec_params=None, decode=None, flip_test: bool =
     if name not in METHODS:
         raise HuporError(f"model bundle: unknown method {name!r}; this hupor knows: {', '.join(METHODS)}")
     return METHODS[name](bundle, codec_params=codec_params, decode=decode, flip_test=flip_test, info=info,
-                         runtime=runtime)
+                         runtime=runtime, precision=precision)
 
 
 __all__ = ["METHODS", "Method", "Stage", "StageContext", "run_stages", "HuporMethod", "Plugin2DMethod", "OracleMethod",

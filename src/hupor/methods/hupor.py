@@ -5,22 +5,27 @@
     detector) → post-stages: RefineNet (if present), joint states from the detector's heatmaps
 
 ``runtime`` picks what runs the networks (:class:`hupor.nets.fold.InferenceChain`): ``"torch"`` (the
-bundle's modules as they are), ``"folded"`` (conv–BN-folded copies) or ``"onnx"`` (ONNX Runtime on the
-chain exported in memory, :mod:`hupor.methods.onnx_runtime`; needs ``pip install "hupor[export]"``).
+bundle's modules as they are), ``"folded"`` (conv–BN-folded copies), ``"onnx"`` (ONNX Runtime on the
+chain exported in memory, :mod:`hupor.methods.onnx_runtime`) or ``"auto"`` (onnx when installed, else
+folded; an export failure falls back to folded with a warning); ``precision`` ``fp32`` / ``bf16`` /
+``int8`` / ``auto`` (:mod:`hupor.methods.precision`). ``info`` records the runtime and precision used.
 
 ``Predictor``, ``hupor train pairs``, the benchmarks and ``hupor info`` all go through this class.
 """
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from ..camera import Intrinsics, Letterbox
 from ..codec import Codec, CodecParams, DecodeParams, Poses
 from ..errors import HuporError
+from .precision import RUNTIMES, choose  # noqa: F401  (RUNTIMES: public name kept here)
 from .stages import JointStateStage, RefineStage
 
-RUNTIMES = ("torch", "folded", "onnx")
+log = logging.getLogger(__name__)
 
 
 class HuporMethod:
@@ -28,13 +33,15 @@ class HuporMethod:
 
     ``codec_params``: default the bundle's (its ``codec:`` section at its input size); ``decode``:
     default the bundle's ``decode:`` section; ``flip_test``: also run on the mirrored input and fuse
-    (method §8.1; root depth from the original only); ``runtime``: one of :data:`RUNTIMES` (module doc).
+    (method §8.1; root depth from the original only); ``runtime``: one of :data:`RUNTIMES` or ``auto``,
+    ``precision``: ``fp32``, ``bf16``, ``int8`` or ``auto`` (module doc).
     """
 
     name = "hupor"
 
     def __init__(self, bundle, codec_params: CodecParams | None = None, decode: DecodeParams | None = None,
-                 flip_test: bool = False, info: dict | None = None, runtime: str = "torch"):
+                 flip_test: bool = False, info: dict | None = None, runtime: str = "torch",
+                 precision: str = "fp32"):
         self.bundle = bundle
         self.skeleton = bundle.skeleton
         self.codec_params = codec_params if codec_params is not None else bundle.codec_params()
@@ -42,20 +49,34 @@ class HuporMethod:
         self.decode_params = decode if decode is not None else bundle.decode_params
         self.flip_test = bool(flip_test)
         self.device = next(bundle.detector.parameters()).device
-        if runtime not in RUNTIMES:
-            raise HuporError(f"runtime: must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
-        self.runtime = runtime
-        self.info = {"method": self.name, "flip_test": self.flip_test, "reasoner": bundle.reasoner is not None,
-                     "refiner": bundle.refiner is not None, "stride": self.codec_params.stride,
-                     "runtime": runtime, **(info or {})}
+        auto = runtime == "auto" and precision != "int8"  # may fall back (int8 exists only on onnx)
+        # ONNX Runtime runs on the CPU: on a GPU "auto" means folded torch
+        runtime, precision = choose(runtime, precision, None if self.device.type == "cpu" else False)
+        self.nets = None
         if runtime == "onnx":
             from .onnx_runtime import OnnxForward
 
-            self.nets = OnnxForward(bundle, (self.codec_params.net_w, self.codec_params.net_h))
-        else:
+            try:
+                self.nets = OnnxForward(bundle, (self.codec_params.net_w, self.codec_params.net_h),
+                                        precision=precision)
+            except Exception as exc:  # noqa: BLE001 - auto: any export / session failure falls back
+                if not auto:
+                    raise
+                log.warning("ONNX export failed for this bundle (%s: %s); running folded torch instead",
+                            type(exc).__name__, exc)
+                runtime, precision = "folded", "fp32"
+        if self.nets is None:
             from ..nets.fold import InferenceChain
 
             self.nets = InferenceChain(bundle.detector, bundle.reasoner, fold=runtime == "folded")
+            if precision == "bf16":
+                from .precision import Autocast
+
+                self.nets = Autocast(self.nets, self.device.type)
+        self.runtime, self.precision = runtime, precision
+        self.info = {"method": self.name, "flip_test": self.flip_test, "reasoner": bundle.reasoner is not None,
+                     "refiner": bundle.refiner is not None, "stride": self.codec_params.stride,
+                     "runtime": runtime, "precision": precision, **(info or {})}
 
     def forward(self, x):
         """Networks on a normalised batch ``x`` (B, 3, H, W) torch: ``(det57, all57, root_depth)`` as

@@ -64,17 +64,28 @@ class OnnxForward:
     """ONNX Runtime session over the exported chain of ``bundle`` at ``input_size`` (net_w, net_h).
 
     ``model``: serialised ONNX bytes or a path (default: export the bundle now, in memory);
-    ``threads``: intra-op threads (default ``torch.get_num_threads()``, so ``--threads`` applies).
+    ``threads``: intra-op threads (default ``torch.get_num_threads()``, so ``--threads`` applies);
+    ``precision``: ``fp32`` or ``int8`` (the model quantized in memory, :func:`hupor.methods.precision.quantize_int8`,
+    calibrated on :func:`~hupor.methods.precision.calibration_batches`).
     ``self(x)`` takes a (B, 3, H, W) torch batch and returns ``(det57, all57, root_depth)`` torch (CPU).
     """
 
-    def __init__(self, bundle, input_size: tuple[int, int], model=None, threads: int | None = None):
+    def __init__(self, bundle, input_size: tuple[int, int], model=None, threads: int | None = None,
+                 precision: str = "fp32"):
         import torch
+        from pathlib import Path
 
         ort = require("onnxruntime")
+        if precision not in ("fp32", "int8"):
+            raise HuporError(f"ONNX runtime: precision must be fp32 or int8, got {precision!r}")
         self.input_size = (int(input_size[0]), int(input_size[1]))
         if model is None:
             model = export_onnx(bundle.detector, bundle.reasoner, self.input_size)
+        if precision == "int8":
+            from .precision import calibration_batches, quantize_int8
+
+            raw = model if isinstance(model, bytes) else Path(model).read_bytes()
+            model = quantize_int8(raw, calibration_batches(*self.input_size))
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = int(threads or torch.get_num_threads())
         opts.inter_op_num_threads = 1

@@ -32,13 +32,13 @@ class Plugin2DMethod:
     scales: tuple[float, ...] = (1.0,)
 
     def __init__(self, bundle, codec_params: CodecParams | None = None, decode=None, flip_test: bool = False,
-                 info: dict | None = None, runtime: str = "torch"):
+                 info: dict | None = None, runtime: str = "torch", precision: str = "fp32"):
         from ..plugins.losses import plugin_config
         from ..plugins.reason import REASON_STRIDE, plugin_skeleton
 
-        if flip_test or runtime != "torch":
-            raise HuporError(f"{bundle.method}: flip test and the {runtime!r} runtime are not available for the "
-                             "2D plug-ins (use the torch runtime without --flip)")
+        if flip_test or runtime not in ("torch", "auto") or precision not in ("fp32", "auto"):
+            raise HuporError(f"{bundle.method}: flip test, the {runtime!r} runtime and {precision!r} precision are "
+                             "not available for the 2D plug-ins (use the torch runtime, fp32, without --flip)")
         self.bundle, self.name = bundle, bundle.method
         model = bundle.model_config
         self.joints = plugin_config(model).joints
@@ -55,7 +55,7 @@ class Plugin2DMethod:
         self.stride = REASON_STRIDE
         self.device = next(bundle.detector.parameters()).device
         self.info = {"method": self.name, "dims": 2, "reasoner": bundle.reasoner is not None,
-                     "joints": self.joints, **(info or {})}
+                     "joints": self.joints, "runtime": "torch", "precision": "fp32", **(info or {})}
 
     def infer(self, net_in: np.ndarray, records=None) -> list[dict]:
         """(B, H, W, 3) uint8 BGR letterboxed images → per image the decoder's inputs (numpy) and

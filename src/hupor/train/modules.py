@@ -13,6 +13,9 @@ config, skeleton metadata and package versions in every checkpoint (``checkpoint
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+
 import lightning as L
 import torch
 
@@ -26,6 +29,33 @@ from .checkpoint import CHECKPOINT_KEY, LRSchedule, checkpoint_metadata
 
 RNG_KEY = "hupor_torch_rng"  # torch's global generator state at the checkpoint
 from .config import ExperimentConfig
+
+
+def _fp32(x):
+    """``x`` (a tensor, or lists / tuples / dicts / dataclasses of them) with floating tensors as float32."""
+    if isinstance(x, torch.Tensor):
+        return x.float() if x.is_floating_point() else x
+    if isinstance(x, tuple) and hasattr(x, "_fields"):    # a NamedTuple
+        return type(x)(*(_fp32(v) for v in x))
+    if isinstance(x, (list, tuple)):
+        return type(x)(_fp32(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _fp32(v) for k, v in x.items()}
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):   # network outputs; configs pass as they are
+        new = {f.name: _fp32(getattr(x, f.name)) for f in dataclasses.fields(x) if f.init}
+        changed = any(v is not getattr(x, k) for k, v in new.items())
+        return dataclasses.replace(x, **new) if changed else x
+    return x
+
+
+def fp32_loss(loss_fn, *args, **kwargs):
+    """``loss_fn(*args, **kwargs)`` in float32 with autocast off (``train.precision: bf16-mixed`` or
+    ``16-mixed`` run the networks in reduced precision; the losses' sums and logs stay in fp32)."""
+    devices = {a.device.type for a in args if isinstance(a, torch.Tensor)} or {"cpu"}
+    with contextlib.ExitStack() as stack:
+        for dev in devices | {"cpu"}:
+            stack.enter_context(torch.autocast(device_type=dev, enabled=False))
+        return loss_fn(*_fp32(args), **_fp32(kwargs))
 
 
 class _StageModule(L.LightningModule):
@@ -103,8 +133,8 @@ class DetectorModule(_StageModule):
 
     def _loss(self, batch: dict) -> dict:
         out = self.detector(self.normalize(batch["image"]))
-        return detector_loss(out, batch["maps"], batch["valid"], batch["root_depth"], self.cfg.model.detector,
-                             self.skeleton)
+        return fp32_loss(detector_loss, out, batch["maps"], batch["valid"], batch["root_depth"],
+                         self.cfg.model.detector, self.skeleton)
 
     def training_step(self, batch, batch_idx):
         terms = self._loss(batch)
@@ -190,11 +220,11 @@ class ReasonerModule(_StageModule):
         out = self.reasoner(x, teacher, image=image)
         omega = self.omega()
         rc = self.cfg.model.reasoner
-        terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], omega, rc, self.skeleton)
+        terms = fp32_loss(dsed_loss, out, batch["all"], batch["occ"], batch["valid"], omega, rc, self.skeleton)
         if rc.student_decode > 0 and self.reasoner.has_teacher:
             # deviation: the inference path (student → decoder) is trained on the same targets too
             s_out = self.reasoner(x, None, use_teacher=False, image=image)
-            s_terms = dsed_loss(s_out, batch["all"], batch["occ"], batch["valid"], 0.0, rc, self.skeleton)
+            s_terms = fp32_loss(dsed_loss, s_out, batch["all"], batch["occ"], batch["valid"], 0.0, rc, self.skeleton)
             terms["student"] = rc.student_decode * (s_terms["all"] + s_terms["occ"])
             terms["total"] = terms["total"] + terms["student"]
         self._log_terms("train", terms, len(x))
@@ -207,22 +237,23 @@ class ReasonerModule(_StageModule):
         x = self._input(batch)
         image = self._image(batch)
         out = self.reasoner(x, None, use_teacher=False, image=image)
-        terms = dsed_loss(out, batch["all"], batch["occ"], batch["valid"], 0.0, self.cfg.model.reasoner,
-                          self.skeleton)
+        terms = fp32_loss(dsed_loss, out, batch["all"], batch["occ"], batch["valid"], 0.0,
+                          self.cfg.model.reasoner, self.skeleton)
         fused = self.reasoner.fuse(out)
         all_, occ = batch["all"][:, -1], batch["occ"][:, -1]
         j = self.skeleton.num_joints
-        err, base = occluded_heatmap_error(fused, x, all_, occ, j)
+        err, base = fp32_loss(occluded_heatmap_error, fused, x, all_, occ, j)
         terms.pop("distill")
         terms.update(occ_hm_err=err, occ_hm_err_copy=base)
         if self.reasoner.has_teacher and "teacher" in batch:
             # DSED diagnostics: the teacher-fed decode (the path the decoder trains on) and the
             # feature-matching error of every encoder block (mean over stages)
             t_out = self.reasoner(x, self.layout(batch["teacher"]), use_teacher=True, image=image)
-            terms["occ_hm_err_teacher"] = occluded_heatmap_error(self.reasoner.fuse(t_out), x, all_, occ, j)[0]
+            terms["occ_hm_err_teacher"] = fp32_loss(occluded_heatmap_error, self.reasoner.fuse(t_out), x, all_,
+                                                    occ, j)[0]
             for blk in range(len(t_out.distill[0])):
                 terms[f"feat_mse_b{blk + 1}"] = torch.stack(
-                    [(pairs[blk][1] - pairs[blk][0]).pow(2).mean() for pairs in t_out.distill]).mean()
+                    [(pairs[blk][1].float() - pairs[blk][0].float()).pow(2).mean() for pairs in t_out.distill]).mean()
         return terms
 
     def validation_step(self, batch, batch_idx):

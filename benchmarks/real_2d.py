@@ -1,10 +1,10 @@
-"""`hupor predict --2d mediapipe` on OpenCV's sample footage: people found and time per image.
+"""`hupor predict --2d blazepose` on OpenCV's sample footage: people found and time per image.
 
-    .venv-mp/bin/python benchmarks/real_2d.py [--data /usr/share/doc/opencv-doc/examples/data]
-        [--frames 10] [--tile 256] [--overlays docs/figures]
+    .venv/bin/python benchmarks/real_2d.py [--data /usr/share/doc/opencv-doc/examples/data]
+        [--frames 10] [--tile 256] [--no-hog] [--overlays docs/figures]
 
-Needs the optional MediaPipe install (docs/lift.md) and Debian's ``opencv-doc`` package (the sample
-images and ``vtest.avi``). Images: messi5.jpg, basketball1.png, basketball2.png; video: ``--frames``
+Needs ``hupor[real]`` (docs/lift.md) and Debian's ``opencv-doc`` package (the sample images and
+``vtest.avi``). Images: messi5.jpg, basketball1.png, basketball2.png; video: ``--frames``
 evenly spaced frames of vtest.avi (768×576 pedestrians; shared/docs/real-images.md counts 59 people
 by eye in 10 such frames). Prints, per image, the people lifted and the 2D + lift time; with
 ``--overlays DIR`` writes ``real_NAME.jpg`` overlays (the ``hupor predict --image-output`` drawing).
@@ -24,6 +24,7 @@ def main() -> int:
     ap.add_argument("--data", default="/usr/share/doc/opencv-doc/examples/data")
     ap.add_argument("--frames", type=int, default=10)
     ap.add_argument("--tile", type=int, default=256)
+    ap.add_argument("--no-hog", action="store_true", help="without OpenCV's HOG person boxes")
     ap.add_argument("--overlays", default="", help="folder for real_NAME.jpg overlays")
     ap.add_argument("--names", nargs="*", default=["messi5.jpg", "basketball1.png", "vtest_0400"],
                     help="which images get an overlay")
@@ -34,7 +35,7 @@ def main() -> int:
 
     torch.set_num_threads(1)
     from hupor.cli.lift import default_lift_model
-    from hupor.detect2d import BlazePose, TileConfig
+    from hupor.detect2d import BlazeConfig, BlazePose, TileConfig
     from hupor.methods.lift2d import Lift2DMethod
     from hupor.nets import load_bundle
     from hupor.predictor import Predictor
@@ -51,9 +52,9 @@ def main() -> int:
             break
         if i in want:
             images.append((f"vtest_{i:04d}", frame))
-    pred = Predictor(method=Lift2DMethod(BlazePose(TileConfig(tile=args.tile)), load_bundle(default_lift_model())))
+    pred = Predictor(method=Lift2DMethod(BlazePose(TileConfig(tile=args.tile), BlazeConfig(hog=not args.no_hog)), load_bundle(default_lift_model())))
     pred.predict_arrays([images[0][1]])  # warm-up (model load, first-call costs)
-    print(f"tile {args.tile}: image | size | people lifted | ms (2D + lift)")
+    print(f"tile {args.tile}{', no HOG' if args.no_hog else ''}: image | size | people lifted | ms (2D + lift)")
     video_people, video_ms = 0, []
     for name, img in images:
         t0 = time.perf_counter()

@@ -155,6 +155,15 @@ def run(args) -> int:
     if not sources:
         _report(0, 0, errors)
         return 2
+    if args.input_size and detector_2d is None:
+        from ..memory import check_forward
+        from ..nets import load_bundle
+        from ..predictor import default_checkpoint
+
+        # the networks' activations at this size must fit in the memory available now: refused before the
+        # predictor is built (building it may already run the networks at this size) and before any input
+        check_forward(load_bundle(args.checkpoint or default_checkpoint(), device=args.device),
+                      tuple(args.input_size), "--input-size", batch=args.batch_size, flip=args.flip, device=args.device)
     predictor = (_lift_predictor(args.checkpoint, detector_2d, floor, args.min_score) if detector_2d is not None else
                  Predictor(args.checkpoint, device=args.device,
                            input_size=tuple(args.input_size) if args.input_size else None,
@@ -169,12 +178,6 @@ def run(args) -> int:
         if getattr(predictor.method, "name", None) != "higherhrnet":
             raise HuporError("--grouping: only for HigherHRNet plug-in models")
         predictor.method.grouping = args.grouping
-    if args.input_size and hasattr(predictor.method, "bundle"):
-        from ..memory import check_forward
-
-        # the networks' activations at this size must fit in the memory available now (refused before any input)
-        check_forward(predictor.method.bundle, tuple(args.input_size), "--input-size", batch=args.batch_size,
-                      flip=args.flip, device=args.device)
     out = _Outputs(args.json_output, args.image_output, args.plot3d)
     depth = 0 if args.no_prefetch else PREFETCH_DEPTH
     ctx = _Context(predictor, out, cam, args.intrinsics is not None, args.batch_size, args.max_frames, depth)

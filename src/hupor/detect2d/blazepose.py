@@ -11,12 +11,14 @@ People are found in three ways, all merged at the end:
    no weights), upright person boxes → square ROIs, for people the face-based detector misses;
 3. ROIs overlapping an earlier one by more than ``roi_iou`` are dropped (detections first).
 
-Each ROI goes through the 256×256 landmark model; a second pass re-crops on the ROI its own
-landmarks give (as MediaPipe's tracking does). A person is kept when the model's pose-presence score
-reaches ``min_presence`` and the mean visibility of the 12 limb landmarks reaches ``min_visibility``
-(no skeletons on bollards and cloth); then duplicates from different ROIs are merged by keypoint
-distance (:func:`hupor.detect2d.tiles.merge_people`). Keypoints are in integer-centred px of the
-image; the score is the landmark's visibility, 0 for landmarks outside the image.
+Each ROI goes through the 256×256 landmark model. A person is kept when the model's pose-presence
+score reaches ``min_presence`` and the mean visibility of the 12 limb landmarks reaches
+``min_visibility`` (no skeletons on bollards and cloth); duplicates from different ROIs are merged by
+keypoint distance (:func:`hupor.detect2d.tiles.merge_people`); each remaining person goes through a
+second pass on the ROI its own landmarks give (as MediaPipe's tracking does), which also drops the
+people that do not hold still there (:meth:`BlazePose.second_pass`), and the result is merged
+again. Keypoints are in integer-centred px of the image; the score is the landmark's visibility, 0
+for landmarks outside the image.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 
 from ..errors import HuporError
 from . import blaze_ops as ops
-from .tiles import TileConfig, merge_people, tile_boxes
+from .tiles import TileConfig, merge_people, merged_index, tile_boxes
 
 #: BlazePose's 33 landmarks → COCO-17 (nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles)
 BLAZEPOSE_TO_COCO = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
@@ -174,21 +176,22 @@ class BlazePose:
         return [(s, ops.Roi(r.cx + x0, r.cy + y0, r.size, r.rotation))
                 for s, r in self.detect_rois(np.ascontiguousarray(sub))]
 
-    def rois(self, image: np.ndarray) -> list[tuple[bool, ops.Roi]]:
+    def rois(self, image: np.ndarray, with_scores: bool = False) -> list[tuple]:
         """All ROIs of the image (continuous px) as ``(from the person detector, ROI)``: the detector
         on :meth:`crops` first, best score first, then HOG boxes; an ROI overlapping a kept one by
-        more than ``roi_iou`` (box IoU) is dropped."""
+        more than ``roi_iou`` (box IoU) is dropped. ``with_scores``: ``(from detector, score, ROI)``
+        (the detector's score; a HOG box's SVM score ÷ 3, at most 1)."""
         found = [(1.0, s, r) for box in self.crops(image) for s, r in self.crop_rois(image, box)]
         if self.config.hog:
-            found += [(0.0, s, r) for s, r in self.hog_rois(image)]
+            found += [(0.0, min(1.0, s / 3.0), r) for s, r in self.hog_rois(image)]
         found.sort(key=lambda t: (-t[0], -t[1]))
         kept: list[tuple[bool, ops.Roi]] = []
-        for from_detector, _, r in found:
+        for from_detector, score, r in found:
             if r.size < self.tiles.min_height:
                 continue
-            if kept and ops.box_iou(r.box()[None], np.stack([k.box() for _, k in kept]))[0].max() > self.config.roi_iou:
+            if kept and ops.box_iou(r.box()[None], np.stack([k[-1].box() for k in kept]))[0].max() > self.config.roi_iou:
                 continue
-            kept.append((bool(from_detector), r))
+            kept.append((bool(from_detector), r) if not with_scores else (bool(from_detector), score, r))
         return kept
 
     # -- landmarks -------------------------------------------------------------------------------
@@ -200,14 +203,11 @@ class BlazePose:
             return None
         return ops.decode_landmarks(raw, heat, roi)
 
-    def landmarks(self, image: np.ndarray, roi: ops.Roi, second_pass: bool = True) -> np.ndarray | None:
-        """ROI → (35, 4) landmarks. With ``second_pass`` the model runs again on the ROI its own
-        landmarks give; the person is dropped when that pass finds no one or its limb landmarks
-        move by more than ``config.max_shift`` × the skeleton's height (median): a real body is a
-        fixed point of the crop, a hallucination in a badly framed ROI is not."""
-        lm = self.person(image, roi)
-        if lm is None or not second_pass:
-            return lm
+    def second_pass(self, image: np.ndarray, lm: np.ndarray) -> np.ndarray | None:
+        """The landmark model again on the ROI that landmarks ``lm`` (35, 4) give. None when it finds
+        no one there or the limb landmarks move by more than ``config.max_shift`` × the skeleton's
+        height (median): a real body is a fixed point of the crop, a hallucination in a badly
+        framed ROI is not."""
         again = self.person(image, ops.detection_roi(lm[33:35, :2]))
         if again is None:
             return None
@@ -228,12 +228,19 @@ class BlazePose:
         if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3):
             raise HuporError("BlazePose: needs a uint8 (H, W, 3) BGR image")
         h, w = image.shape[:2]
-        people = []
-        for from_detector, roi in self.rois(image):
-            lm = self.landmarks(image, roi, self.config.refine == "all" or (self.config.refine == "hog" and not from_detector))
-            if lm is None or lm[list(LIMB_LANDMARKS), 2].mean() < self.config.min_visibility:
-                continue
-            people.append(self.to_coco(lm, w, h))
-        if not people:
+        cand = []                                     # first pass on every ROI: (from detector, score, landmarks)
+        for from_detector, score, roi in self.rois(image, with_scores=True):
+            lm = self.person(image, roi)
+            if lm is not None and lm[list(LIMB_LANDMARKS), 2].mean() >= self.config.min_visibility:
+                cand.append((from_detector, score * lm[list(LIMB_LANDMARKS), 2].mean(), lm))
+        if cand and self.config.refine != "none":     # second pass on the distinct people
+            keep = merged_index(self._coco(cand, w, h), self.tiles, [c[1] for c in cand])
+            cand = [(d, p, self.second_pass(image, lm) if self.config.refine == "all" or not d else lm)
+                    for d, p, lm in (cand[i] for i in keep)]
+            cand = [c for c in cand if c[2] is not None and c[2][list(LIMB_LANDMARKS), 2].mean() >= self.config.min_visibility]
+        if not cand:
             return np.zeros((0, 17, 3))
-        return merge_people(np.stack(people), self.tiles)
+        return merge_people(self._coco(cand, w, h), self.tiles, [c[1] for c in cand])
+
+    def _coco(self, cand, width: int, height: int) -> np.ndarray:
+        return np.stack([self.to_coco(c[2], width, height) for c in cand])

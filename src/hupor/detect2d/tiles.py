@@ -27,7 +27,7 @@ class TileConfig:
     are one person."""
 
     tile: int = 256
-    overlap: float = 0.5
+    overlap: float = 0.25
     min_height: float = 35.0
     keypoint_threshold: float = 0.3
     same_person: float = 0.15
@@ -67,30 +67,38 @@ def skeleton_boxes(keypoints: np.ndarray, threshold: float) -> np.ndarray:
     return joint_boxes(k[..., :2], k[..., 2] >= threshold)
 
 
-def merge_people(keypoints: np.ndarray, cfg: TileConfig = TileConfig()) -> np.ndarray:
+def merge_people(keypoints: np.ndarray, cfg: TileConfig = TileConfig(), priority=None) -> np.ndarray:
     """Candidates from all crops (N, K, 3) → the kept people (M, K, 3), best first.
 
-    A candidate's score is the sum of its keypoint scores (a complete skeleton beats a crop's
-    truncated one). Candidates lower than ``cfg.min_height`` or with fewer than 4 scored keypoints
+    A candidate's rank is ``priority`` (N,) when given, else the sum of its keypoint scores (a
+    complete skeleton beats a crop's truncated one). Candidates lower than ``cfg.min_height`` or with fewer than 4 scored keypoints
     are dropped; then greedily, a candidate is dropped when it duplicates a kept person
     (:func:`_same`: common keypoints within ``cfg.same_person`` × the larger box height, or a part
     of the kept person's body).
     """
     k = np.asarray(keypoints, np.float64)
+    return k[merged_index(k, cfg, priority)] if len(k) else k
+
+
+def merged_index(keypoints: np.ndarray, cfg: TileConfig = TileConfig(), priority=None) -> list[int]:
+    """The indices of the people :func:`merge_people` keeps, best first; ``priority`` (N,) ranks the
+    candidates instead of their summed keypoint score (higher first)."""
+    k = np.asarray(keypoints, np.float64)
     if k.ndim != 3 or k.shape[-1] != 3:
         raise HuporError(f"merge_people: keypoints must be (N, K, 3), got {k.shape}")
     if len(k) == 0:
-        return k
+        return []
     ok = k[..., 2] >= cfg.keypoint_threshold
     box = skeleton_boxes(k, cfg.keypoint_threshold)
     h = np.nan_to_num(box[:, 3] - box[:, 1], nan=0.0)
     alive = (h >= cfg.min_height) & (ok.sum(1) >= 4)
-    order = [i for i in np.argsort(-np.where(ok, k[..., 2], 0.0).sum(1), kind="stable") if alive[i]]
+    rank = np.where(ok, k[..., 2], 0.0).sum(1) if priority is None else np.asarray(priority, np.float64)
+    order = [i for i in np.argsort(-rank, kind="stable") if alive[i]]
     kept: list[int] = []
     for i in order:
         if not any(_same(k, ok, box, h, i, m, cfg.same_person) for m in kept):
-            kept.append(i)
-    return k[kept]
+            kept.append(int(i))
+    return kept
 
 
 def _same(k, ok, box, h, i: int, m: int, same: float) -> bool:

@@ -8,6 +8,7 @@ from hupor.camera import Letterbox
 from hupor.codec import Codec, DecodeParams
 from hupor.codec.flip import flip_maps57, flip_root_depth
 from hupor.errors import HuporError
+from hupor.skeleton import MPI15
 
 CODEC = Codec()
 
@@ -163,3 +164,28 @@ def test_letterbox_back_projection():
     f_net = K.fx * lb.scale
     z = sc.joints_3d[0, 2, 2] / 10 / F_NET * f_net * 10  # same map value, other focal
     assert p.root_depth_mm[0] == pytest.approx(z, rel=1e-6)
+
+
+def test_grouping_lets_the_nearer_person_choose_first():
+    """Two pelvises, one neck between them that both pelvis→neck PAFs support equally: the nearer
+    person (grouping runs near → far, method §4) takes it, the farther one is left without a neck."""
+    from hupor.codec.encode import gaussian_heatmaps
+
+    h, w = 128, 208
+    m = np.zeros((57, h, w), np.float32)
+    pel = np.array([[90.0, 64.0], [110.0, 64.0]])    # output px (x, y): near person left, far right
+    neck = np.array([100.0, 44.0])
+    m[:15] = gaussian_heatmaps(np.vstack([pel, neck]), np.array([2, 2, 0]), 15, 1.37, h, w, peak=255.0)
+    limb = MPI15.limbs.index((0, 2))                 # neck → pelvis
+    for p in pel:
+        u = (p - neck) / np.linalg.norm(p - neck)
+        for t in np.linspace(0, 1, 60):
+            c, r = np.floor(neck + t * (p - neck) + 0.5).astype(int)
+            m[15 + 3 * limb:15 + 3 * limb + 2, r - 1:r + 2, c - 1:c + 2] = 127.0 * u[:, None, None]
+    rd = np.zeros((7, h, w), np.float32)
+    rd[:, :, :100] = 3000 / 10 / F_NET               # left half: 3 m, right half: 6 m (Z_cm / (fx·s))
+    rd[:, :, 100:] = 6000 / 10 / F_NET
+    p = CODEC.decode(m, rd, LB, K)
+    assert len(p) == 2 and p.root_depth_mm[0] == pytest.approx(3000, rel=1e-3)
+    assert p.detected[0, 0] and not p.detected[1, 0]
+    np.testing.assert_allclose(p.joints_net[0, 0], 4 * neck + 1.5, atol=0.3)

@@ -121,12 +121,15 @@ def test_group_people_bone_prior_and_depth_order():
     pk = Peaks(channel[order], xy[order], np.ones(4), np.concatenate([[0], np.cumsum(counts)]))
     limbs = np.asarray(MPI15.limbs)
     limb, ia, ib, off = candidate_pairs(pk, limbs)
-    score = np.where(limb == 1, 0.9, -1.0)  # every neck-pelvis pair looks perfect on the PAF
+    neck10 = pk.start[0] + int(np.argmin(np.abs(pk.xy[pk.start[0]:pk.start[1], 1] - 10.5)))
+    # every neck-pelvis pair looks good on the PAF, the 20 px neck a little better: only the bone
+    # prior (1.2·10/19.6 − 1 = −0.39 for person 0) makes person 0 take the 10 px one (with equal
+    # scores the first index won without the prior, so the prior went untested)
+    score = np.where(limb == 1, np.where(ia == neck10, 0.9, 0.95), -1.0)
     length = np.hypot(*(pk.xy[ib] - pk.xy[ia]).T)
     pel = np.arange(pk.start[2], pk.start[3])
     z = np.array([48.37 / (4 * 10.0), 48.37 / (4 * 20.0)])  # expected neck-pelvis 10 / 20 out px
     a = group_people(pk, score, length, off, pel, z, MPI15, 4)
-    neck10 = pk.start[0] + int(np.argmin(np.abs(pk.xy[pk.start[0]:pk.start[1], 1] - 10.5)))
     assert a[0, 0] == neck10  # near person takes the 10 px neck
     assert a[1, 0] >= 0 and a[1, 0] != neck10  # far person gets the other one
     assert (a[:, 1] == -1).all()  # no head-top candidates

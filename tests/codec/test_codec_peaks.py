@@ -43,9 +43,14 @@ def test_pair_scores_rules():
 def test_limb_depths_robust_mean():
     z = np.zeros((1, 10, 40), np.float32)
     z[0, 5, :] = 7.0
-    z[0, 5, 20] = 100.0  # one outlier sample is clipped away
-    d = limb_depths(z, np.array([0]), np.array([[2.2, 5.2]]), np.array([[38.0, 4.8]]), 10, (10, 90))
-    assert abs(d[0] - 7.0) < 1e-9
+    # one outlier on a sampled pixel (samples at x = 2.2 + 35.8·k/9: pixel 18 is the 5th); the old
+    # outlier at pixel 20 was never sampled, so the test could not fail
+    z[0, 5, 18] = 100.0
+    a, b = np.array([[2.2, 5.2]]), np.array([[38.0, 4.8]])
+    # 10 samples, 90th percentile (linear) = 7 + 0.1·93 = 16.3: the outlier is clipped to it
+    d = limb_depths(z, np.array([0]), a, b, 10, (10, 90))
+    assert d[0] == pytest.approx((9 * 7.0 + 16.3) / 10, abs=1e-6)
+    assert limb_depths(z, np.array([0]), a, b, 10, (0, 100))[0] == pytest.approx((9 * 7.0 + 100) / 10, abs=1e-6)
 
 
 def test_gaussian_refinement_is_exact_and_ignores_neighbours():

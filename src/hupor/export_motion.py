@@ -12,7 +12,7 @@ Xrotation Yrotation``, other joints ``Zrotation Xrotation Yrotation`` (degrees, 
 run over the frame indices (``image.frame``, whatever the order of the list) from the track's first to
 its last appearance; a frame index without the track (a frame left out of the file, too), or a bone
 with a missing end, keeps the previous frame's values (the first ones: the rest pose). The frame time
-is 1 / ``video.fps``; a rate that is 0 (unknown), not finite or above 1000 fps is refused.
+is 1 / ``video.fps``; a rate that is 0 (unknown), not finite, below 0.01 or above 1000 fps is refused.
 
 **CSV** (:func:`write_csv`): header ``frame,time_s,track_id,person,joint,state,x_px,y_px,X_mm,Y_mm,
 Z_mm,score``; one row per frame (in frame-index order), person and joint; ``time_s`` = frame / fps
@@ -71,10 +71,11 @@ _PARENT = {c: p for c, p, _ in BONES}
 
 
 MAX_FPS = 1000.0  # a frame rate above this (or not positive, not finite) cannot be a video's
+MIN_FPS = 0.01    # one frame per 100 s (a slow time-lapse); below it the file's rate is broken
 
 
 def check_fps(fps, where: str, allow_zero: bool = False) -> float:
-    """``fps`` as a float if it can be a frame rate: finite, in (0, :data:`MAX_FPS`] (0 too with
+    """``fps`` as a float if it can be a frame rate: finite, in [:data:`MIN_FPS`, :data:`MAX_FPS`] (0 too with
     ``allow_zero``: unknown); otherwise HuporError naming ``where``."""
     try:
         value = float(fps)
@@ -82,9 +83,9 @@ def check_fps(fps, where: str, allow_zero: bool = False) -> float:
         raise HuporError(f"{where}: frame rate {fps!r} is not a number") from None
     if value == 0.0 and allow_zero:
         return 0.0
-    if not np.isfinite(value) or not 0.0 < value <= MAX_FPS:
+    if not np.isfinite(value) or not MIN_FPS <= value <= MAX_FPS:
         why = "unknown (0)" if value == 0.0 else f"{value:g} is not a frame rate"
-        raise HuporError(f"{where}: frame rate {why}; it must lie in (0, {MAX_FPS:g}] fps"
+        raise HuporError(f"{where}: frame rate {why}; it must lie in [{MIN_FPS:g}, {MAX_FPS:g}] fps"
                          + (" (give --fps)" if value == 0.0 and where != "--fps" else ""))
     return value
 

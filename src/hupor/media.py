@@ -295,7 +295,7 @@ def plausible_fps(value, name: str) -> float:
         fps = float(value or 0.0)
     except (TypeError, ValueError):
         fps = float("nan")
-    if fps == 0.0 or (math.isfinite(fps) and 0.0 < fps <= MAX_FPS):
+    if fps == 0.0 or (math.isfinite(fps) and 0.01 <= fps <= MAX_FPS):
         return fps
     logging.getLogger(__name__).warning("%s: frame rate %r from the container is not plausible; "
                                         "written as 0 (unknown)", name, value)

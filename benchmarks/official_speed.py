@@ -2,7 +2,9 @@
 
 Official: ``model/smap.py`` ``SMAP`` (3-stage detector) → maps57 → ``model/infernet_C.py`` ``InferNet``
 (2-stage DSED, student path), built from an ``easydict`` config. hupor: the ``paper`` config's
-detector + reasoner through ``HuporMethod.forward`` with each runtime (``torch``, ``folded``, ``onnx``).
+detector + reasoner through ``HuporMethod.forward`` with each ``--variants`` runtime:precision
+(``torch:fp32``, ``folded:fp32``, ``onnx:fp32``, ``onnx:int8``, ``folded:bf16``; int8 is quantized in
+memory, calibrated on synthetic scenes: ``hupor.methods.precision``).
 Both randomly initialised (the time does not depend on the weights), eval mode, ``torch.inference_mode``,
 batch 1, one random 832×512 input, ``--threads`` torch / ORT threads. One warm-up round, then
 ``--repeats`` rounds in which the variants run alternately (so load changes hit all alike); medians.
@@ -12,6 +14,7 @@ The official code is never copied into this project. Fetch it outside the checko
     git clone https://github.com/qihao067/HUPOR /tmp/hupor_official      # or any other copy
     .venv/bin/pip install easydict                                      # the official config type only
     .venv/bin/python benchmarks/official_speed.py --official-dir /tmp/hupor_official [--repeats 2]
+        [--variants torch:fp32 onnx:fp32 onnx:int8]
 
 Prints the ms per frame of each variant, the speed-ups over the official code, and last one JSON line.
 """
@@ -51,8 +54,9 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="timed rounds (default 3)")
     ap.add_argument("--threads", type=int, default=1, help="torch / ORT threads (default 1)")
     ap.add_argument("--size", default="832x512", help="input WxH (default 832x512)")
-    ap.add_argument("--runtimes", nargs="+", default=["torch", "folded", "onnx"],
-                    choices=["torch", "folded", "onnx"], help="hupor runtimes to time")
+    ap.add_argument("--variants", nargs="+", default=["torch:fp32", "folded:fp32", "onnx:fp32", "onnx:int8"],
+                    help="hupor runtime:precision pairs to time (folded:bf16 too: ~50x slower on CPUs "
+                         "without native bf16)")
     args = ap.parse_args(argv)
     import torch
 
@@ -75,11 +79,13 @@ def main(argv=None) -> int:
             return infer(det_to_maps57(maps2d, z)), root
 
     variants = {"official": official}
-    for rt in args.runtimes:
+    for v in args.variants:
+        rt, _, pr = v.partition(":")
         t0 = time.perf_counter()
-        method = HuporMethod(bundle, runtime=rt)
-        print(f"hupor {rt}: ready in {time.perf_counter() - t0:.1f} s", flush=True)
-        variants[f"hupor_{rt}"] = lambda m=method: m.forward(x)
+        method = HuporMethod(bundle, runtime=rt, precision=pr or "fp32")
+        name = f"hupor_{method.runtime}" + ("" if method.precision == "fp32" else f"_{method.precision}")
+        print(f"{name}: ready in {time.perf_counter() - t0:.1f} s", flush=True)
+        variants[name] = lambda m=method: m.forward(x)
     times: dict[str, list[float]] = {k: [] for k in variants}
     for r in range(args.repeats + 1):  # round 0 warms up
         for name, fn in variants.items():

@@ -81,6 +81,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="scene and noise seed (default 0)")
     s.add_argument("--flat-z", action="store_true", help="no relative depth: every joint at the root depth "
                    "(pairs for a 2D-only lifter)")
+    s.add_argument("--augment", action="store_true", help="pose, bone-length and camera augmentation of the "
+                   "skeletons (sitting, crouching, bending, joint angles, limbs exchanged; hupor.lift.augment)")
     s.add_argument("--out", required=True, help="output .npz (the fitted noise model goes to OUT.noise.json)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar (drawn only on a terminal)")
     s.set_defaults(func=_run_synth_pairs)
@@ -175,6 +177,10 @@ def _run_synth_pairs(args) -> int:
     noise.flat_z = noise.flat_z or bool(args.flat_z)
     scene_cfg = from_dict(SceneConfig, dict(cfg.data.synth.options), "data.synth.options")
     scenes = SkeletonScenes(scene_cfg, seed=args.seed, length=args.scenes)
+    if args.augment:
+        from ..lift.augment import AugmentedScenes
+
+        scenes = AugmentedScenes(scenes, seed=args.seed + 1)
     cp = cfg.codec_params
     pairs = synthetic_pairs(noise, scenes, cp.net_w, cp.net_h, skeleton.root, seed=args.seed,
                             progress=enabled(args.no_progress), hint_channel=cfg.model.refiner.hint_channel)

@@ -97,8 +97,8 @@ def _results(tmp_path, **change):
 @pytest.mark.parametrize("change, fragment", [
     ({"score": float("nan")}, "[0].score: nan is not a finite number >= 0"),
     ({"score": -0.5}, "[0].score: -0.5"),
-    ({"image_id": 1.5}, "[0].image_id: 1.5 is not an integer"),
-    ({"image_id": "1"}, "[0].image_id: '1' is not an integer"),
+    ({"image_id": 1.5}, "[0]: image_id must be an integer, got 1.5"),
+    ({"image_id": "1"}, "[0]: image_id must be an integer, got '1'"),
     ({"keypoints": [1e308, 100.0, 0.9] * 17}, "[0].keypoints: a coordinate beyond 1e+06 px"),
     ({"keypoints": [100.0, 100.0, -0.2] * 17}, "[0].keypoints: keypoint 0 has a negative score"),
 ])

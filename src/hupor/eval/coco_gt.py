@@ -38,7 +38,7 @@ def _finite(value, where: str, minimum: float | None = None) -> float:
     return float(value)
 
 
-def _check_images(images: list, kind: str, where: str) -> set:
+def _check_images(images: list, where: str) -> set:
     ids: dict = {}
     for i, img in enumerate(images):
         at = f"{where}: images[{i}]"
@@ -56,11 +56,14 @@ def _check_images(images: list, kind: str, where: str) -> set:
         for key in ("width", "height"):
             if key in img and _finite(img[key], f"{at}.{key}") <= 0:
                 raise HuporError(f"{at}.{key}: {img[key]!r} must be positive")
-        if kind == "crowdpose":
-            if "crowdIndex" not in img:
-                raise HuporError(f"{at}: missing field 'crowdIndex' (CrowdPose json)")
-            _finite(img["crowdIndex"], f"{at}.crowdIndex", 0.0)
     return set(ids)
+
+
+def _check_crowd_index(images: list, where: str) -> None:
+    for i, img in enumerate(images):
+        if "crowdIndex" not in img:
+            raise HuporError(f"{where}: images[{i}]: missing field 'crowdIndex' (CrowdPose json)")
+        _finite(img["crowdIndex"], f"{where}: images[{i}].crowdIndex", 0.0)
 
 
 def _check_annotation(a, k: int, n: int, kind: str, ids: set, where: str) -> None:
@@ -105,7 +108,7 @@ def check_coco_gt(gt, kind: str, where: str, num_joints: int) -> dict:
         raise HuporError(f"{where}: not a COCO-style keypoint json (needs 'images' and 'annotations' lists)")
     if "categories" in gt and not isinstance(gt["categories"], list):
         raise HuporError(f"{where}: categories: not a list")
-    ids = _check_images(gt["images"], kind, where)
+    ids = _check_images(gt["images"], where)
     ann_ids: dict = {}
     for k, a in enumerate(gt["annotations"]):
         _check_annotation(a, k, 3 * num_joints, kind, ids, where)
@@ -113,6 +116,8 @@ def check_coco_gt(gt, kind: str, where: str, num_joints: int) -> dict:
             if a["id"] in ann_ids:
                 raise HuporError(f"{where}: annotations[{k}].id: {a['id']} is also annotations[{ann_ids[a['id']]}]")
             ann_ids[a["id"]] = k
+    if kind == "crowdpose":
+        _check_crowd_index(gt["images"], where)
     gt = copy.deepcopy(gt)
     gt.setdefault("categories", [{"id": 1, "name": "person"}])
     next_id = max(ann_ids, default=0) + 1

@@ -127,7 +127,7 @@ def read_results(path) -> dict[int, list[tuple[np.ndarray, float]]]:
             raise HuporError(f"{where}.keypoints: keypoint {int(np.argmax(kp[:, 2] < 0))} has a negative score")
         score, image_id = r.get("score", 1.0), r["image_id"]
         if isinstance(image_id, bool) or not isinstance(image_id, int):
-            raise HuporError(f"{where}.image_id: {image_id!r} is not an integer")
+            raise HuporError(f"{where}: image_id must be an integer, got {image_id!r}")
         if isinstance(score, bool) or not isinstance(score, (int, float)) or not np.isfinite(score) or score < 0:
             raise HuporError(f"{where}.score: {score!r} is not a finite number >= 0")
         out.setdefault(image_id, []).append((kp, float(score)))

@@ -5,7 +5,8 @@
 
 Rows: ``blazepose`` (the default real-photo path: tiles 256 + HOG boxes → lifter), ``blazepose-notile``
 (whole frame only), ``blazepose-nohog`` (no HOG boxes), ``synthetic`` (the bundled synthetic-domain
-networks). One thread. Prints one line per row (the scores, then s per image: median over the set).
+networks). One thread. Prints one line per row (the scores, then s per image, wall and CPU of this
+process: median over the set).
 """
 
 from __future__ import annotations
@@ -39,10 +40,12 @@ def main() -> int:
     for row in args.rows:
         kw = ROWS[row]
         pred = Predictor() if kw is None else photo_predictor(lift_model=args.lift_model, **kw)
-        preds, secs = predict_real_set(pred, items, args.root)
+        preds, secs, cpu = predict_real_set(pred, items, args.root)
         sc = score_real(items, preds)
-        print(format_row(row, sc, float(np.median(secs))), flush=True)
-        out[row] = {**sc.row(), "median_s": float(np.median(secs)), "per_image": sc.per_image}
+        print(format_row(row, sc, float(np.median(secs)), float(np.median(cpu))), flush=True)
+        clean = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in sc.row().items()}
+        out[row] = {**clean, "median_s": float(np.median(secs)), "median_cpu_s": float(np.median(cpu)),
+                    "per_image": sc.per_image}
     if args.json:
         from hupor.fileio import write_json_atomic
 

@@ -199,26 +199,31 @@ def limb12_from_prediction(pred, skeleton) -> tuple[np.ndarray, np.ndarray | Non
     return xy, xyz
 
 
-def predict_real_set(predictor, items: list[Item], root) -> tuple[dict, list[float]]:
+def predict_real_set(predictor, items: list[Item], root) -> tuple[dict, list[float], list[float]]:
     """Run ``predictor`` (a :class:`hupor.Predictor`) on every image of the set (3D frames with their
-    calibrated K) → ``(preds for score_real, seconds per image)``."""
+    calibrated K) → ``(preds for score_real, wall seconds per image, CPU seconds of this process per
+    image)``; a warm-up call on the first image is not timed."""
     import time
 
     from ..media import read_image
 
-    preds, secs = {}, []
-    for it in items:
+    preds, secs, cpu = {}, [], []
+    for i, it in enumerate(items):
         img = read_image(Path(root) / "images" / it.image)
-        t = time.perf_counter()
+        if i == 0:
+            predictor.predict_arrays([img], K=it.K)
+        t, c = time.perf_counter(), time.process_time()
         p = predictor.predict_arrays([img], paths=[it.image], K=it.K)[0]
         secs.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         preds[it.image] = limb12_from_prediction(p, predictor.skeleton)
-    return preds, secs
+    return preds, secs, cpu
 
 
-def format_row(name: str, s: RealScores, median_s: float | None = None) -> str:
-    """One printed line of scores."""
+def format_row(name: str, s: RealScores, median_s: float | None = None, median_cpu: float | None = None) -> str:
+    """One printed line of scores (and the median wall / CPU seconds per image when given)."""
     t = f" | {median_s:.2f} s/img" if median_s is not None else ""
+    t += f" ({median_cpu:.2f} s CPU)" if median_cpu is not None else ""
     return (f"{name}: 2D recall {s.recall:.2f} ({s.matched}/{s.labelled}) | mean OKS {s.mean_oks:.2f} | "
             f"precision {s.precision:.2f} | written/person {s.written_per_person:.2f} | 3D found "
             f"{s.frames_found}/{s.frames} | MPJPE_rel {s.mpjpe_rel_mm:.0f} mm | PA-MPJPE {s.pa_mpjpe_mm:.0f} mm | "

@@ -144,15 +144,18 @@ class BlazePose:
         return [(float(s), ops.detection_roi(fit.to_image(d[4:].reshape(4, 2)))) for d, s in zip(dets, scores)]
 
     def hog_rois(self, image: np.ndarray) -> list[tuple[float, ops.Roi]]:
-        """(score, ROI) of OpenCV's HOG people detector on the whole image (frames under 512 px
-        upscaled to 512; its window sees people from ~100 px tall)."""
+        """(score, ROI) of OpenCV's HOG people detector on the whole image (its window sees people
+        from ~100 px tall; frames under 512 px are upscaled to 512, frames over 800 px downscaled to
+        800, which bounds its cost)."""
         import cv2
 
         if self._hog is None:
             self._hog = cv2.HOGDescriptor()
             self._hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
-        up = min(2.0, max(1.0, 512.0 / max(image.shape[:2])))
-        img = cv2.resize(image, None, fx=up, fy=up, interpolation=cv2.INTER_LINEAR) if up > 1 else image
+        side = max(image.shape[:2])
+        up = min(2.0, 512.0 / side) if side < 512 else min(1.0, 800.0 / side)
+        img = image if up == 1 else cv2.resize(image, None, fx=up, fy=up,
+                                                interpolation=cv2.INTER_LINEAR if up > 1 else cv2.INTER_AREA)
         rects, weights = self._hog.detectMultiScale(img, winStride=(8, 8), padding=(8, 8), scale=1.1)
         out = []
         for (x, y, w, h), wt in zip(np.asarray(rects).reshape(-1, 4), np.asarray(weights).reshape(-1)):

@@ -49,3 +49,18 @@ def test_bf16_detector_run_on_crops_lowers_its_loss(tmp_path, tiny, tiny_records
     losses = train_losses(tmp_path / "det")
     assert len(losses) == 30 and np.isfinite(losses).all()
     assert np.mean(losses[-5:]) < 0.8 * np.mean(losses[:5])
+
+
+def test_auto_precision_follows_the_cpu_flags(tmp_path):
+    from hupor.train.precision import resolve_precision
+
+    avx2 = tmp_path / "avx2"
+    avx2.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 fma\n\nprocessor\t: 1\nflags\t\t: fpu avx2\n")
+    bf16 = tmp_path / "bf16"
+    bf16.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert resolve_precision("auto", "cpu", avx2) == "32-true"
+    assert resolve_precision("auto", "cpu", bf16) == "bf16-mixed"
+    assert resolve_precision("auto", "cpu", tmp_path / "missing") == "32-true"
+    assert resolve_precision("16-mixed", "cpu", bf16) == "16-mixed"      # an explicit value stays
+    cfg = load_experiment("cpu-tiny", ["train.precision=auto"])
+    assert cfg.train.precision == "auto"

@@ -29,7 +29,7 @@ STAGES = NETWORKS  # one training stage per network
 
 # Values lightning.Trainer 2.x accepts (docs: Trainer API, precision / strategy / accelerator); checked
 # here so a typo fails with one line before a run folder is made.
-PRECISIONS = ("32-true", "16-mixed", "bf16-mixed", "16-true", "bf16-true", "64-true",
+PRECISIONS = ("auto", "32-true", "16-mixed", "bf16-mixed", "16-true", "bf16-true", "64-true",
               "transformer-engine", "transformer-engine-float16", "32", "16", "bf16", "64")
 STRATEGIES = ("auto", "single_device", "ddp", "ddp_spawn", "ddp_fork", "ddp_notebook",
               "ddp_find_unused_parameters_true", "ddp_find_unused_parameters_false",

@@ -27,6 +27,7 @@ from .checkpoint import AtomicCheckpointIO, checkpoint_metadata
 from .config import ExperimentConfig
 from .data import build_data
 from .modules import MODULES, make_module
+from .precision import resolve_precision
 from .rundir import check_new_run, is_launch_rank_zero, prepare_new_run, resume_checkpoint, write_config
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ def build_trainer(cfg: ExperimentConfig, stage: str, out_dir: Path, callbacks=()
                            save_top_k=t.keep_checkpoints, monitor="step", mode="max", save_last=True)
     steps = sc.steps if max_steps is None else max_steps
     return L.Trainer(
-        accelerator=t.accelerator, devices=t.devices, strategy=t.strategy, precision=t.precision,
+        accelerator=t.accelerator, devices=t.devices, strategy=t.strategy,
+        precision=resolve_precision(t.precision, t.accelerator),
         max_steps=steps if steps > 0 else -1, max_epochs=-1 if steps > 0 else sc.epochs,
         callbacks=[ckpt, LearningRateMonitor(logging_interval="step"), *callbacks],
         logger=_loggers(out_dir), plugins=[AtomicCheckpointIO()], use_distributed_sampler=False,

@@ -83,7 +83,7 @@ def _check_annotation(a, k: int, n: int, kind: str, ids: set, where: str) -> Non
         raise HuporError(f"{at}.keypoints: expected {n} numbers for {kind}, got {got}")
     for j, v in enumerate(kp):
         if not _num(v) or not math.isfinite(v):
-            raise HuporError(f"{at}.keypoints[{j}]: non-finite or non-numeric value {v!r}")
+            raise HuporError(f"{at}.keypoints: non-finite or non-numeric value {v!r} at index {j}")
         if j % 3 == 2 and v not in (0, 1, 2):
             raise HuporError(f"{at}.keypoints[{j}]: visibility {v!r}, expected 0, 1 or 2")
     box = a["bbox"]

@@ -6,7 +6,10 @@ every variant predicts the same ``--images`` rendered 832×512 scenes (``hupor.d
 occlusion mix, seed ``--seed``, intrinsics passed), variants interleaved image by image so load
 changes hit all alike. Per variant: median network ms per frame (``timings_ms["network"]``: the
 letterboxed batch through the networks, copies included), median decode ms (decoder + post-stages
-+ output), the decode share ``decode / (network + decode)``, and the speed-up over the first variant.
++ output), the decode share ``decode / (network + decode)``, the speed-up over the first variant, and
+the CPU time of the whole ``predict_arrays`` call (``time.thread_time``: with one thread torch and ONNX
+Runtime compute in the calling thread, so this is what a frame costs on a free core even when the
+machine is busy and wall times are inflated).
 
     .venv/bin/python benchmarks/precision_speed.py --rounds 3 --images 8
     .venv/bin/python benchmarks/precision_speed.py --variants torch:fp32 onnx:fp32 onnx:int8 folded:bf16
@@ -51,10 +54,13 @@ def main(argv=None) -> int:
               f"({p.model_info['runtime']} {p.model_info['precision']})", flush=True)
     net = {v: [] for v in preds}
     dec = {v: [] for v in preds}
+    cpu = {v: [] for v in preds}
     for r in range(args.rounds):
         for img, rec in scenes:
             for v, p in preds.items():
+                c0 = time.thread_time()
                 t = p.predict_arrays([img], K=rec.intrinsics)[0].timings_ms
+                cpu[v].append(1000.0 * (time.thread_time() - c0))
                 net[v].append(t["network"])
                 dec[v].append(t["decode"])
         print(f"round {r}: " + ", ".join(f"{v} {np.median(net[v][-len(scenes):]):.1f} ms" for v in preds),
@@ -64,13 +70,14 @@ def main(argv=None) -> int:
     rows = {}
     print(f"\nbundle {args.bundle or 'default'}: input {cp.net_w}x{cp.net_h}, stride {cp.stride}; "
           f"{args.images} scenes x {args.rounds} rounds, {args.threads} thread(s), batch 1, medians")
-    print("| variant | network ms | decode ms | decode share | network × first |")
-    print("|---|---|---|---|---|")
+    print("| variant | network ms | decode ms | decode share | network × first | CPU ms per frame |")
+    print("|---|---|---|---|---|---|")
     for v in preds:
         n, d = float(np.median(net[v])), float(np.median(dec[v]))
         rows[v] = {"network_ms": n, "decode_ms": d, "decode_share": d / (n + d),
-                   "speedup": float(np.median(net[first])) / n}
-        print(f"| {v} | {n:.1f} | {d:.2f} | {100 * d / (n + d):.1f} % | {rows[v]['speedup']:.2f} |")
+                   "speedup": float(np.median(net[first])) / n, "cpu_ms": float(np.median(cpu[v]))}
+        print(f"| {v} | {n:.1f} | {d:.2f} | {100 * d / (n + d):.1f} % | {rows[v]['speedup']:.2f} | "
+              f"{rows[v]['cpu_ms']:.1f} |")
     print(json.dumps({"size": f"{cp.net_w}x{cp.net_h}", "threads": args.threads, "images": args.images,
                       "rounds": args.rounds, "rows": rows}))
     return 0

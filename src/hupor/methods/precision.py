@@ -140,7 +140,10 @@ def quantize_int8(model_bytes: bytes, batches: list, exclude_heads: bool = True,
     ``image``) of a serialised ONNX model; returns the quantized model bytes. ``exclude_heads``: keep the
     output convolutions in float32 (:func:`head_convs`). Dynamic quantization (``quantize_dynamic``,
     ConvInteger, ``mode="dynamic"``, ``batches`` unused) was measured too: more accurate, slower than
-    float32 here (docs/predict.md), so ``precision="int8"`` is the static one."""
+    float32 here (docs/predict.md), so ``precision="int8"`` is the static one. Memory: the calibrator
+    keeps every intermediate tensor of every calibration image (``CalibMaxIntermediateOutputs``, which
+    would bound it, loses the data in onnxruntime 1.32): small for the bundled model, but the paper
+    config at 832×512 passed 19 GB after a few images, so quantize big models with few images."""
     import onnx
     from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
                                           quantize_static)

@@ -33,7 +33,7 @@ def choose_2d(requested: str | None, wants_networks: bool) -> str | None:
     return "blazepose" if requested == "mediapipe" else requested
 
 
-def photo_predictor(tile: int = 256, lift_model=None, min_score: float = 0.0, floor=None, hog: bool = True):
+def photo_predictor(tile: int = 256, lift_model=None, min_score: float | None = None, floor=None, hog: bool = True):
     """A :class:`hupor.Predictor` for real photos and videos: BlazePose 2D (tiles + HOG boxes) → the
     image-free lifter (``lift_model``, default the bundled ``lift.pt``). Needs ``hupor[real]``."""
     from .detect2d import BlazeConfig, BlazePose, TileConfig

@@ -110,18 +110,22 @@ class Predictor:
     ``stages``: extra post-stages run after the method's own, in order (e.g. ``methods.track.Tracker``,
     ``methods.smooth.Smoother``; kept in ``extra_stages``, which may be replaced between videos).
     ``min_score``: people whose score (mean joint score over all joints, in [0, 1]) is below this are
-    left out of the predictions (default 0: every decoded person, as the benchmarks score them).
+    left out of the predictions; ``None`` (default): the model's calibrated threshold (the bundle's
+    ``decode.person_threshold``, 0 for methods without one); 0: every decoded person (AP-style scoring).
     """
 
     def __init__(self, checkpoint=None, device: str = "cpu", input_size: tuple[int, int] | None = None,
                  flip_test: bool = False, decode: DecodeParams | None = None,
                  visible_threshold: float | None = None, visible_radius: int = 1, method=None, runtime: str = "auto",
-                 stages=None, min_score: float = 0.0, precision: str = "auto"):
-        check_min_score(min_score)
-        self.min_score = float(min_score)
+                 stages=None, min_score: float | None = None, precision: str = "auto"):
+        if min_score is not None:
+            check_min_score(min_score)
         if method is None:
             method = _load_method(checkpoint, device, input_size, flip_test, decode, runtime, precision)
         self.method = method
+        if min_score is None:   # the model's own calibrated threshold
+            min_score = getattr(getattr(method, "decode_params", None), "person_threshold", 0.0)
+        self.min_score = float(min_score)
         self.skeleton = method.skeleton
         self.codec_params = method.codec_params
         if visible_threshold is None:  # the decoder's own peak threshold (0.2 unless the bundle says)
@@ -131,6 +135,7 @@ class Predictor:
         p = self.codec_params
         self.model_info = {**method.info, "input_size": [p.net_w, p.net_h]}
         self.model_info.setdefault("name", method.name)
+        self.model_info["min_score"] = self.min_score   # the person-score threshold the output was written at
         self._warm = False
 
     # -- public ----------------------------------------------------------------------------

@@ -88,12 +88,13 @@ def e2e_rows(bundle, oracle: bool = True, perfect_root: bool = True, runtime: st
     return rows
 
 
-def predict_scenes(method, scenes: list) -> tuple[list, list[float], list[float]]:
+def predict_scenes(method, scenes: list, min_score: float | None = None) -> tuple[list, list[float], list[float]]:
     """``method`` through ``Predictor`` on ``[(image_bgr, record)]`` (intrinsics and ground truth
-    passed): ``(predictions as (joints_2d, joints_3d) pairs, network ms, decode ms)`` per scene."""
+    passed): ``(predictions as (joints_2d, joints_3d) pairs, network ms, decode ms)`` per scene.
+    ``min_score``: the predictor's person threshold (None: the model's calibrated one)."""
     from ..predictor import Predictor
 
-    pred = Predictor(method=method)
+    pred = Predictor(method=method, min_score=min_score)
     preds, net_ms, dec_ms = [], [], []
     for img, rec in scenes:
         p = pred.predict_arrays([img], K=rec.intrinsics, records=[rec])[0]
@@ -103,22 +104,27 @@ def predict_scenes(method, scenes: list) -> tuple[list, list[float], list[float]
     return preds, net_ms, dec_ms
 
 
-def run_row(method, scenes: list, match_px: float, sides=None) -> dict:
-    """Predict every scene with ``method`` through ``Predictor`` and score it; ``sides`` (the
-    skeleton): also score the predictions with each person's left/right labelling chosen against the
-    truth (key ``"sides"``, :func:`hupor.bench.sides.side_oracle`, a diagnostic)."""
+def run_row(method, scenes: list, match_px: float, sides=None, min_score: float | None = None) -> dict:
+    """Predict every scene with ``method`` through ``Predictor`` (person threshold ``min_score``, None:
+    the model's calibrated one) and score it; ``written`` / ``precision``: people written and the share
+    of them matched to a true person. ``sides`` (the skeleton): also score the predictions with each
+    person's left/right labelling chosen against the truth (key ``"sides"``,
+    :func:`hupor.bench.sides.side_oracle`, a diagnostic)."""
     t0 = time.perf_counter()
-    preds, net_ms, dec_ms = predict_scenes(method, scenes)
+    preds, net_ms, dec_ms = predict_scenes(method, scenes, min_score)
     records = [rec for _, rec in scenes]
     scores = evaluate_predictions(records, preds, match_px)
+    written = int(sum(len(j2) for j2, _ in preds))
     out = {"all": scores["all"], "matched": scores["matched"], "network_ms": float(np.median(net_ms)),
-           "decode_ms": float(np.median(dec_ms)), "wall_s": time.perf_counter() - t0}
+           "decode_ms": float(np.median(dec_ms)), "wall_s": time.perf_counter() - t0, "written": written,
+           "precision": scores["all"]["matched"] / written if written else None}
     if sides is not None:
         from .sides import side_oracle
 
         fixed, frac = side_oracle(preds, records, sides)
         s = evaluate_predictions(records, fixed, match_px)
         out["sides"] = {"all": s["all"], "matched": s["matched"], "network_ms": out["network_ms"],
+                        "written": written, "precision": out["precision"],
                         "decode_ms": out["decode_ms"], "swapped": frac}
     return out
 
@@ -135,7 +141,8 @@ def bundle_variant(bundle, reasoner="keep", refiner="keep", runtime: str = "torc
                        runtime=runtime, precision=precision)
 
 
-COLUMNS = ("found / annotated", "all PCK_rel", "all PCK_abs", "all PCK_occ", "matched PCK_rel",
+COLUMNS = ("found / annotated", "written", "precision", "all PCK_rel", "all PCK_abs", "all PCK_occ",
+           "matched PCK_rel",
            "matched PCK_abs", "matched MPJPE_rel mm", "network ms", "decode ms")
 
 
@@ -146,7 +153,9 @@ def _f(v, nd=1) -> str:
 def row_cells(r: dict) -> list[str]:
     a, m = r["all"], r["matched"]
     found = f"{a['matched']} / {a['instances']} ({100.0 * a['matched'] / max(a['instances'], 1):.0f} %)"
-    return [found, _f(a["pck_rel"]), _f(a["pck_abs"]), _f(a["pck_occ"]), _f(m["pck_rel"]), _f(m["pck_abs"]),
+    prec = r.get("precision")
+    return [found, str(r.get("written", "–")), "–" if prec is None else f"{100.0 * prec:.0f} %",
+            _f(a["pck_rel"]), _f(a["pck_abs"]), _f(a["pck_occ"]), _f(m["pck_rel"]), _f(m["pck_abs"]),
             _f(m["mpjpe_rel"], 0), _f(r["network_ms"]), _f(r["decode_ms"], 2)]
 
 
@@ -159,11 +168,13 @@ def format_table(results: dict) -> str:
 
 
 def run_e2e(bundle, spec: E2ESpec, rows: list[str] | None = None, oracle: bool = True, log=None,
-            sides: bool = False, runtime: str = "torch", precision: str = "fp32") -> dict:
+            sides: bool = False, runtime: str = "torch", precision: str = "fp32",
+            min_score: float | None = None) -> dict:
     """Render, predict every row, score. ``rows``: a subset of the row names (default all); ``log``:
     progress callback (default: this module's logger at INFO); ``sides``: after each network row a
     row ``"NAME, sides from the truth"`` (:func:`hupor.bench.sides.side_oracle`); ``runtime`` /
-    ``precision``: the network rows' (:func:`e2e_rows`)."""
+    ``precision``: the network rows' (:func:`e2e_rows`); ``min_score``: the person threshold of every
+    row (None: each model's calibrated ``decode.person_threshold``; 0: every decoded person)."""
     log = log or _log.info
     table = e2e_rows(bundle, oracle=oracle, runtime=runtime, precision=precision)
     if rows:
@@ -178,7 +189,7 @@ def run_e2e(bundle, spec: E2ESpec, rows: list[str] | None = None, oracle: bool =
     out = {}
     for name, method in table.items():
         r = run_row(method, scenes, spec.match_px,
-                    sides=bundle.skeleton if sides and not name.startswith("oracle") else None)
+                    sides=bundle.skeleton if sides and not name.startswith("oracle") else None, min_score=min_score)
         side = r.pop("sides", None)
         out[name] = r
         log(f"{name}: " + ", ".join(f"{c} {v}" for c, v in zip(COLUMNS, row_cells(r))))

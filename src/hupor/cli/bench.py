@@ -40,6 +40,9 @@ def register(subparsers) -> argparse.ArgumentParser:
                         "left/right labelling chosen against the truth")
     s.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     s.add_argument("--json", dest="json_out", help="also write the results as JSON here (atomic)")
+    s.add_argument("--min-score", type=float, default=None, metavar="S",
+                   help="person threshold of every row (default: the bundle's calibrated decode.person_threshold; "
+                        "0: every decoded person)")
     add_precision_flags(s, "torch", "fp32", "the network rows' ")
     s.set_defaults(func=_run_e2e)
     f = sub.add_parser("forward", help="network forward time per frame (detector, reasoner) for a runtime")
@@ -56,6 +59,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     from .bench_real import add_parser as add_real
 
     add_real(sub)  # hupor bench real: the photo path on a real labelled set (cli/bench_real.py)
+    from .bench_threshold import add_parser as add_threshold
+
+    add_threshold(sub, _pair)  # hupor bench threshold: the bundle's person threshold (cli/bench_threshold.py)
     return p
 
 
@@ -103,9 +109,11 @@ def _run_e2e(args) -> int:
     from ..fileio import check_output_file, write_json_atomic
     from ..nets import load_bundle
     from ..methods.precision import check_choice
-    from ..predictor import default_checkpoint
+    from ..predictor import check_min_score, default_checkpoint
 
     check_choice(args.runtime, args.precision, "--")
+    if args.min_score is not None:
+        check_min_score(args.min_score, "--min-score")
     check_output_file(args.json_out, "--json")
     torch.set_num_threads(max(1, args.threads))
     (w, h), (lo, hi) = args.size, args.people
@@ -113,7 +121,7 @@ def _run_e2e(args) -> int:
     path = args.bundle or default_checkpoint()
     bundle = load_bundle(path)
     results = run_e2e(bundle, spec, args.rows, oracle=not args.no_oracle, sides=args.side_oracle,
-                      runtime=args.runtime, precision=args.precision)
+                      runtime=args.runtime, precision=args.precision, min_score=args.min_score)
     cp = bundle.codec_params()
     print(f"\nruntime {args.runtime}, precision {args.precision}")
     print(f"bundle {path}: input {cp.net_w}x{cp.net_h}, stride {cp.stride} ({cp.map_w}x{cp.map_h} maps); "

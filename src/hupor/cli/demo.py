@@ -22,9 +22,6 @@ from .predict import add_min_score
 
 ASSET_IMAGE = "demo_scene.jpg"
 ASSET_RECORDS = "demo_scene.json"
-# people shown by default: the smallest threshold at which the bundled model writes no more people than
-# there are (validation seed 9200, 60 scenes: 205 written for 203; benchmarks/min_score.py, docs/predict.md)
-DEMO_MIN_SCORE = 0.02
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -39,8 +36,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (default cpu)")
     p.add_argument("--flip", action="store_true", help="flip test")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for torch (default 1, see hupor predict)")
-    add_min_score(p, DEMO_MIN_SCORE, "the bundled model writes about as many people as there are at this "
-                  "threshold, seed 9200; 0 shows every decoded person")
+    add_min_score(p)
     p.set_defaults(func=run)
     return p
 
@@ -163,7 +159,8 @@ def run(args) -> int:
     check_memory(DEMO_BYTES_PER_PERSON * args.people, f"--people {args.people}")
     if args.threads < 1:
         raise HuporError(f"--threads must be >= 1, got {args.threads}")
-    check_min_score(args.min_score, "--min-score")
+    if args.min_score is not None:
+        check_min_score(args.min_score, "--min-score")
     check_output_dir(args.out, "--out")
     check_device(args.device)
     import torch

@@ -130,7 +130,8 @@ def run(args) -> int:
     detector_2d = _detector_2d(args) if args.detector_2d else None
     if args.batch_size < 1:
         raise HuporError(f"--batch-size must be >= 1, got {args.batch_size}")
-    check_min_score(args.min_score, "--min-score")
+    if args.min_score is not None:
+        check_min_score(args.min_score, "--min-score")
     if args.max_frames is not None and args.max_frames < 1:
         raise HuporError(f"--max-frames must be >= 1, got {args.max_frames}")
     if not (args.json_output or args.image_output):
@@ -279,15 +280,16 @@ def _detector_2d(args):
     return DETECTORS[args.detector_2d](TileConfig(tile=args.tile))
 
 
-def add_min_score(p, default: float = 0.0, why: str = "every decoded person, as the benchmarks score them") -> None:
+def add_min_score(p) -> None:
     """The ``--min-score`` flag of ``hupor predict`` and ``hupor demo`` (checked by
-    :func:`hupor.predictor.check_min_score`)."""
-    p.add_argument("--min-score", type=float, default=default, metavar="S",
-                   help=f"leave out people whose score (mean joint score, 0-1) is below S (default {default:g}: "
-                        f"{why}; docs/predict.md)")
+    :func:`hupor.predictor.check_min_score`; absent: the model's calibrated threshold)."""
+    p.add_argument("--min-score", type=float, default=None, metavar="S",
+                   help="leave out people whose score (mean joint score, 0-1) is below S (default: the model's "
+                        "calibrated threshold, decode.person_threshold of the bundle; 0 writes every decoded "
+                        "person, for AP-style scoring; docs/predict.md)")
 
 
-def _lift_predictor(checkpoint, detector, floor=None, min_score: float = 0.0):
+def _lift_predictor(checkpoint, detector, floor=None, min_score: float | None = None):
     from ..cli.lift import default_lift_model
     from ..methods.lift2d import Lift2DMethod
     from ..nets import load_bundle

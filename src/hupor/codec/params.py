@@ -106,6 +106,9 @@ class DecodeParams:
       the root-depth head's unit ``Z_cm/(fx·s)`` at decode time.
     * ``depth_samples`` / ``depth_clip``: relative depth per limb from this many samples on the
       z map, clipped to these percentiles (method §8.7).
+    * ``person_threshold``: the model's calibrated person-score threshold, in [0, 1): people scoring
+      below it are not written by default (``Predictor(min_score=None)``, ``hupor predict``); chosen on
+      a validation seed with ``hupor bench threshold`` (0 = every decoded person).
     """
 
     peak_threshold: float = 0.2
@@ -130,8 +133,11 @@ class DecodeParams:
     delta_single_mm: tuple[float, ...] = (0.0,) * 7  # torso channel order (skeleton.torso)
     depth_samples: int = 10
     depth_clip: tuple[float, float] = (10.0, 90.0)
+    person_threshold: float = 0.0
 
     def __post_init__(self):
+        if not 0.0 <= self.person_threshold < 1.0:
+            raise HuporError(f"decode params: person_threshold must be in [0, 1), got {self.person_threshold}")
         if self.root_rule not in ROOT_RULES:
             raise HuporError(f"decode params: root_rule must be one of {ROOT_RULES}, "
                              f"got {self.root_rule!r}")

@@ -133,3 +133,11 @@ def test_synth_crowdpose_file_scores(tmp_path):
 
 def test_eval_h36m_stride(tmp_path, fails):
     fails(["eval", "h36m", "--pred", tmp_path, "--gt", tmp_path / "r.json", "--stride", "0"], "--stride 0: must be >= 1")
+
+
+@pytest.mark.parametrize("raw, want", [(25.0, 25.0), (0.0, 0.0), (1e308, 0.0), (float("nan"), 0.0), (-3.0, 0.0),
+                                       (1e-9, 0.0), (float("inf"), 0.0)])
+def test_absurd_container_fps_never_reaches_the_json(raw, want):
+    from hupor.media import plausible_fps
+
+    assert plausible_fps(raw, "clip.avi") == want

@@ -128,8 +128,9 @@ def run_tests(tree: Path, tests, timeout: float) -> tuple[int, float, str]:
         r = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return -1, time.perf_counter() - t0, "timeout"
-    tail = (r.stdout.strip().splitlines() or [""])[-1]
-    return r.returncode, time.perf_counter() - t0, tail
+    lines = r.stdout.strip().splitlines() or [""]
+    failed = [ln.split(" - ")[0].replace("FAILED ", "") for ln in lines if ln.startswith(("FAILED", "ERROR"))]
+    return r.returncode, time.perf_counter() - t0, "; ".join([lines[-1], *failed])
 
 
 def main(argv=None) -> int:

@@ -1,6 +1,7 @@
 """``hupor lift`` on synthetic people: COCO-style noisy keypoints → lifter → MuPoTS metrics.
 
     python benchmarks/lift.py [--model src/hupor/assets/lift.pt] [--seed 9300] [--scenes 300] [--noise protocol|coco]
+        [--augment]     # the people augmented (hupor.lift.augment): sitting, crouching, other bodies and cameras
 
 Scenes: the skeleton-only generator (832x512, 1-4 people at 1.5-10 m, lift-coco's data.synth options),
 a seed the lift model never trained on. Each person's 2D joints are turned into a COCO-17 keypoint
@@ -68,11 +69,17 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=9300)
     ap.add_argument("--scenes", type=int, default=300)
     ap.add_argument("--noise", choices=("protocol", "coco"), default="protocol")
+    ap.add_argument("--augment", action="store_true", help="test on augmented skeletons (hupor.lift.augment: "
+                    "sitting, crouching, bending, other proportions and cameras; seed + 1)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     cfg = load_experiment("lift-coco")
     scenes = list(SkeletonScenes(from_dict(SceneConfig, dict(cfg.data.synth.options), "options"),
                                  seed=args.seed, length=args.scenes))
+    if args.augment:
+        from hupor.lift.augment import AugmentedScenes
+
+        scenes = list(AugmentedScenes(scenes, seed=args.seed + 1))
     noise = load_noise("coco") if args.noise == "coco" else None
     lifter = Lifter(load_bundle(args.model))
     rng = np.random.default_rng(args.seed)

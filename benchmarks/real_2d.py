@@ -35,6 +35,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
+    cv2.setNumThreads(1)
     from hupor.cli.lift import default_lift_model
     from hupor.detect2d import BlazeConfig, BlazePose, TileConfig
     from hupor.methods.lift2d import Lift2DMethod

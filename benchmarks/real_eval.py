@@ -31,6 +31,9 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
+    import cv2
+
+    cv2.setNumThreads(1)
     from hupor.bench.real import format_row, load_real_set, predict_real_set, score_real
     from hupor.photos import photo_predictor
     from hupor.predictor import Predictor

@@ -41,6 +41,9 @@ def run(args) -> int:
     if args.threads < 1:
         raise HuporError(f"--threads must be >= 1, got {args.threads}")
     torch.set_num_threads(args.threads)
+    import cv2
+
+    cv2.setNumThreads(args.threads)  # HOG and resizing: one thread too, for honest per-image times
     if args.json_out:
         check_output_file(args.json_out, "--json")
     root = Path(args.root)

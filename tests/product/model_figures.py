@@ -27,6 +27,7 @@ import numpy as np
 
 FIGURES = Path(__file__).with_name("model_figures.json")
 DEFAULT_SCENES = {"seed": 9300, "scenes": 12, "width": 832, "height": 512, "min_people": 1, "max_people": 6}
+PRECISION = "fp32"  # the figures' precision on every machine
 LIFT_SCENES = {"seed": 9400, "scenes": 25, "width": 832, "height": 512, "max_people": 3}
 
 
@@ -63,13 +64,14 @@ def score(records, preds, match_px: float) -> dict:
 
 
 def measure_default() -> dict:
-    """The bundled default model (``Predictor()``) on rendered scenes ``DEFAULT_SCENES``."""
+    """The bundled default model on rendered scenes ``DEFAULT_SCENES``, in fp32 (``precision="auto"``
+    picks bf16 on CPUs with AVX-512 BF16, which would make the figures depend on the machine)."""
     from hupor.bench.e2e import E2ESpec, render_scenes
     from hupor.predictor import Predictor, default_checkpoint
 
     spec = E2ESpec(**DEFAULT_SCENES)
     scenes = render_scenes(spec)
-    pred = Predictor()
+    pred = Predictor(precision=PRECISION)
     preds = []
     for img, rec in scenes:
         p = pred.predict_arrays([img], K=rec.intrinsics)[0]
@@ -85,7 +87,7 @@ def measure_sample() -> dict:
     from hupor.predictor import Predictor
 
     img, rec, _ = make_scene(0, 0, sample=True)
-    m = scene_metrics(Predictor()(img, K=rec.intrinsics), rec)
+    m = scene_metrics(Predictor(precision=PRECISION)(img, K=rec.intrinsics), rec)
     return {k: (round(m[k], 1) if isinstance(m[k], float) else m[k])
             for k in ("gt_people", "found", "matched", "mpjpe_rel_mm", "root_err_mm")}
 

@@ -10,7 +10,7 @@ stale JSON is noticed.
 import json
 
 import pytest
-from model_figures import FIGURES, measure_default, sha256
+from model_figures import FIGURES, PRECISION, measure_default, sha256
 
 from hupor.cli.demo import make_scene, scene_metrics
 from hupor.predictor import Predictor, default_checkpoint
@@ -55,7 +55,7 @@ def test_product_default_model_on_sample_scene(expected):
     (4 people: one person's root moving by 600 mm crosses it)."""
     want = expected["default_sample_scene"]
     assert default_checkpoint().is_file()
-    predictor = Predictor()
+    predictor = Predictor(precision=PRECISION)
     assert predictor.model_info["name"] == "default"
     img, rec, _ = make_scene(0, 0, sample=True)
     pred = predictor(img, K=rec.intrinsics)

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-SYNTHETIC_NOTE = ('for hupor\'s synthetic scenes, not real photos (it writes many people per real person); '
-                  'for photos: pip install "hupor[real]"')
+SYNTHETIC_NOTE = 'for hupor\'s synthetic scenes, not real photos; for photos: pip install "hupor[real]"'
 
 
 def choose_2d(requested: str | None, wants_networks: bool) -> str | None:

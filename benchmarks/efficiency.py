@@ -4,16 +4,17 @@ paper configurations, on this machine's CPU.
 
 Each configuration is measured in a fresh subprocess (so its peak RSS is its own):
 
-* network: randomly initialised detector + reasoner from the config (eval mode, ``inference_mode``);
+* network: randomly initialised detector + reasoner from the config at its ``codec.stride``
+  (``hupor.bench.experiment.experiment_networks``; eval mode, ``inference_mode``);
   the time does not depend on the weights or on the image content; ``--reps`` timed runs after one
   warm-up, median reported. Memory: the process's peak RSS (``ru_maxrss``) after the runs, and its
   increase over the RSS before the networks were built (weights + activations).
-* decode: maps of a synthetic scene with exactly N people in frame (``hupor.data.synth.SkeletonScenes``,
+* decode (``Codec.decode`` with the config's ``decode:`` section): maps of a synthetic scene with exactly N people in frame (``hupor.data.synth.SkeletonScenes``,
   2–10 m), the "all" maps57 at level 4 as a reasoner would ideally output them, and the
-  visible-only root-depth map of ``hupor.bench.gt_root_depth``; median of ``--reps`` decodes; memory =
+  visible-only root-depth map of ``hupor.bench.gt_root_depth`` (``hupor.bench.experiment.scene_maps``); median of ``--reps`` decodes; memory =
   the ``tracemalloc`` peak of one decode (numpy buffers included).
 
-    .venv/bin/python benchmarks/efficiency.py [--configs cpu-tiny paper] [--threads 1] [--json out.json]
+    .venv/bin/python benchmarks/efficiency.py [--configs cpu-tiny cpu-s2 paper] [--threads 1] [--json out.json]
 """
 
 from __future__ import annotations
@@ -36,42 +37,21 @@ def _rss_mb() -> float:
     return float("nan")
 
 
-def _scene_maps(net_w: int, net_h: int, people: int):
-    """(record, maps57, root_depth, letterbox) of the first scene with exactly ``people`` in frame."""
-    from hupor.bench import gt_root_depth
-    from hupor.camera import Letterbox
-    from hupor.codec import Codec, CodecParams
-    from hupor.data.synth import SceneConfig, SkeletonScenes
-
-    cfg = SceneConfig(width=net_w, height=net_h, min_people=people, max_people=people,
-                      depth_range_mm=(2000.0, 10000.0), border_margin=0.0)
-    ds = SkeletonScenes(cfg, seed=people, length=200)
-    codec = Codec(params=CodecParams(net_w=net_w, net_h=net_h))
-    for i in range(len(ds)):
-        rec = ds[i]
-        if rec.num_persons == people:
-            focal = rec.intrinsics.fx
-            tg = codec.encode(rec.joints_2d, rec.joints_3d, rec.visibility, focal, levels=(4,),
-                              subsets=("all", "vis"))
-            h, w = tg.maps["all"].shape[-2:]
-            rd = gt_root_depth(tg.root_depth, h, w, focal)
-            return rec, tg.maps["all"][0], rd, Letterbox.fit(net_w, net_h, net_w, net_h)
-    raise RuntimeError(f"no scene with {people} people in frame")
-
-
 def worker(config: str, threads: int, reps: int, people: list[int]) -> dict:
     import torch
 
     torch.set_num_threads(threads)
     import tracemalloc
 
-    from hupor.codec import Codec, CodecParams
-    from hupor.nets import DSED, Detector, det_to_maps57, load_model_config
+    from hupor.bench.experiment import experiment_networks, scene_maps
+    from hupor.codec import Codec
+    from hupor.nets import det_to_maps57
+    from hupor.train.config import load_experiment
 
-    model, inp = load_model_config(config)
+    exp = load_experiment(config)  # with its codec: (stride) and decode: sections
+    inp, cp = exp.input, exp.codec_params
     rss_before = _rss_mb()
-    det = Detector(model.detector).eval()
-    rea = DSED(model.reasoner).eval()
+    _, det, rea, _ = experiment_networks(exp)
     n_det = sum(p.numel() for p in det.parameters())
     n_rea_inf = sum(p.numel() for p in rea.students.parameters()) + sum(p.numel() for p in rea.decoders.parameters())
     x = torch.randn(1, 3, inp.net_h, inp.net_w)
@@ -87,23 +67,24 @@ def worker(config: str, threads: int, reps: int, people: list[int]) -> dict:
                 t_det.append(t1 - t0)
                 t_rea.append(t2 - t1)
     peak_net = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    codec = Codec(params=CodecParams(net_w=inp.net_w, net_h=inp.net_h))
+    codec = Codec(params=cp)
     dec = {}
     for n in people:
-        rec, maps, rdm, lb = _scene_maps(inp.net_w, inp.net_h, n)
+        rec, maps, rdm, lb = scene_maps(cp, n)
         times = []
         for r in range(max(reps, 5) + 1):
             t0 = time.perf_counter()
-            poses = codec.decode(maps, rdm, lb, rec.intrinsics)
+            poses = codec.decode(maps, rdm, lb, rec.intrinsics, exp.decode)
             if r:
                 times.append(time.perf_counter() - t0)
         tracemalloc.start()
-        codec.decode(maps, rdm, lb, rec.intrinsics)
+        codec.decode(maps, rdm, lb, rec.intrinsics, exp.decode)
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         dec[str(n)] = {"decode_ms": 1e3 * statistics.median(times), "decode_peak_mb": peak,
                        "people_decoded": int(len(poses.joints_2d))}
-    return {"config": config, "input": f"{inp.net_w}x{inp.net_h}", "threads": threads, "reps": reps,
+    return {"config": config, "input": f"{inp.net_w}x{inp.net_h}", "stride": cp.stride,
+            "detector_stride": det.stride, "threads": threads, "reps": reps,
             "params_detector_M": n_det / 1e6, "params_reasoner_inference_M": n_rea_inf / 1e6,
             "detector_ms": 1e3 * statistics.median(t_det), "reasoner_ms": 1e3 * statistics.median(t_rea),
             "rss_before_mb": rss_before, "peak_rss_mb": peak_net, "net_rss_increase_mb": peak_net - rss_before,
@@ -136,13 +117,13 @@ def main() -> int:
         load = f.read().split()[:3]
     print(f"machine: {platform.processor() or platform.machine()}, {platform.platform()}, "
           f"torch threads {args.threads}, load average {' '.join(load)} (shared machine)")
-    print("| config | input | params det / DSED-inf (M) | people | network ms (det + DSED) | decode ms "
+    print("| config | input (stride) | params det / DSED-inf (M) | people | network ms (det + DSED) | decode ms "
           "| total ms | network peak RSS MB (increase) | decode peak MB | people decoded |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         net = r["detector_ms"] + r["reasoner_ms"]
         for n, d in r["decode"].items():
-            print(f"| {r['config']} | {r['input']} | {r['params_detector_M']:.1f} / "
+            print(f"| {r['config']} | {r['input']} ({r['stride']}) | {r['params_detector_M']:.1f} / "
                   f"{r['params_reasoner_inference_M']:.1f} | {n} | {net:.0f} ({r['detector_ms']:.0f} + "
                   f"{r['reasoner_ms']:.0f}) | {d['decode_ms']:.1f} | {net + d['decode_ms']:.0f} | "
                   f"{r['peak_rss_mb']:.0f} ({r['net_rss_increase_mb']:.0f}) | {d['decode_peak_mb']:.1f} | "

@@ -4,8 +4,9 @@
     python benchmarks/predict_speed.py --configs cpu-tiny --frames 5
 
 Inputs are synthetic scenes (``hupor.data.synth``) with the requested number of people (832x512).
-Networks have random weights (timing does not depend on the weights), so their maps hold no real
-people; the decoder is therefore timed twice:
+Networks have random weights (timing does not depend on the weights) at the config's output stride,
+with its decoder settings (``hupor.bench.experiment.save_random_bundle`` stores the whole experiment
+config in the bundle), so their maps hold no real people; the decoder is therefore timed twice:
 
 * ``decode(gt)``: ``Predictor.postprocess`` (decode + RefineNet + joint states) on maps that the codec
   renders from the scene's ground truth at the network's output size: realistic maps with N people.
@@ -79,18 +80,16 @@ def worker(config: str, frames: int, threads: int, people: list[int]) -> dict:
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    from hupor.config import to_dict
-    from hupor.nets import build_models, load_model_config, save_bundle
+    from hupor.bench.experiment import save_random_bundle
     from hupor.predictor import Predictor
+    from hupor.train.config import load_experiment
 
-    model, inp = load_model_config(config)
+    exp = load_experiment(config)  # with its codec: (stride) and decode: sections, stored in the bundle
+    inp = exp.input
     with tempfile.TemporaryDirectory() as tmp:
-        det, dsed, ref = build_models(model)
-        path = save_bundle(os.path.join(tmp, "random.pt"), {"model": to_dict(model), "input": to_dict(inp)},
-                           det, dsed, ref)
-        del det, dsed, ref
-        predictor = Predictor(path)
-    out = {"config": config, "input": [inp.net_w, inp.net_h], "threads": threads, "frames": frames, "rows": []}
+        predictor = Predictor(save_random_bundle(os.path.join(tmp, "random.pt"), exp))
+    out = {"config": config, "input": [inp.net_w, inp.net_h], "stride": predictor.codec_params.stride,
+           "threads": threads, "frames": frames, "rows": []}
     scenes = []
     for n in people:
         img, rec = scene(n)
@@ -138,7 +137,7 @@ def main() -> int:
         return 0
     print(f"predict_speed: per-frame ms (best of the timed frames; network median in brackets), "
           f"{args.threads} threads, random weights, synthetic scenes")
-    print(f"{'config':<9} {'input':>8} {'people':>6} {'decoded':>7} {'network':>18} {'decode(gt)':>10} "
+    print(f"{'config':<9} {'input/str':>10} {'people':>6} {'decoded':>7} {'network':>18} {'decode(gt)':>10} "
           f"{'total':>8} {'decode(rnd)':>11} {'dec.peak MB':>11}")
     for cfg in args.configs:
         cmd = [sys.executable, __file__, "--worker", cfg, "--threads", str(args.threads), "--people",
@@ -152,7 +151,8 @@ def main() -> int:
         for row in r["rows"]:
             total = row["network_ms"] + row["decode_gt_ms"]
             totals.append((row["people"], total, row["decode_gt_ms"]))
-            print(f"{cfg:<9} {r['input'][0]:>4}x{r['input'][1]:<3} {row['people']:>6} {row['decoded']:>7} "
+            print(f"{cfg:<9} {r['input'][0]:>4}x{r['input'][1]:<3}/{r['stride']} {row['people']:>6} "
+                  f"{row['decoded']:>7} "
                   f"{row['network_ms']:>8.1f} [{row['network_median_ms']:>7.1f}] {row['decode_gt_ms']:>10.1f} {total:>8.1f} "
                   f"{row['decode_rnd_ms']:>11.1f} {row['decode_peak_mb']:>11.2f}")
         if len(totals) >= 2:

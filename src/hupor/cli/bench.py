@@ -21,18 +21,23 @@ import argparse
 from .synth import _pair
 
 
+def add_scene_flags(p, seed: int, scenes: int, why: str) -> None:
+    """``--bundle``, ``--seed``, ``--scenes``, ``--size``, ``--people``: the rendered scenes of a benchmark."""
+    p.add_argument("--bundle", help="model bundle (default: the bundled model)")
+    p.add_argument("--seed", type=int, default=seed, help=f"scene seed (default {seed}; {why})")
+    p.add_argument("--scenes", type=int, default=scenes, help=f"number of scenes (default {scenes})")
+    p.add_argument("--size", type=lambda v: _pair(v, "x", "--size"), default=(832, 512), metavar="WxH",
+                   help="scene size in px (default 832x512)")
+    p.add_argument("--people", type=lambda v: _pair(v, "-", "--people"), default=(1, 6), metavar="MIN-MAX",
+                   help="people per scene (default 1-6)")
+
+
 def register(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("bench", help="benchmarks (e2e: the whole pipeline on rendered scenes)",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
     s = sub.add_parser("e2e", help="end to end on rendered scenes, with the oracle (ceiling) rows")
-    s.add_argument("--bundle", help="model bundle (default: the bundled model)")
-    s.add_argument("--seed", type=int, default=9100, help="scene seed (default 9100; never used in training)")
-    s.add_argument("--scenes", type=int, default=100, help="number of scenes (default 100)")
-    s.add_argument("--size", type=lambda v: _pair(v, "x", "--size"), default=(832, 512), metavar="WxH",
-                   help="scene size in px (default 832x512)")
-    s.add_argument("--people", type=lambda v: _pair(v, "-", "--people"), default=(1, 6), metavar="MIN-MAX",
-                   help="people per scene (default 1-6)")
+    add_scene_flags(s, 9100, 100, "never used in training")
     s.add_argument("--rows", nargs="+", help="only these rows (names as printed)")
     s.add_argument("--no-oracle", action="store_true", help="skip the oracle rows")
     s.add_argument("--side-oracle", action="store_true",
@@ -61,7 +66,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     add_real(sub)  # hupor bench real: the photo path on a real labelled set (cli/bench_real.py)
     from .bench_threshold import add_parser as add_threshold
 
-    add_threshold(sub, _pair)  # hupor bench threshold: the bundle's person threshold (cli/bench_threshold.py)
+    add_threshold(sub, add_scene_flags)  # hupor bench threshold: the bundle's person threshold (cli/bench_threshold.py)
     return p
 
 

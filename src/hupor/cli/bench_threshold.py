@@ -12,17 +12,11 @@ and picks the one with the best F1 of recall and precision. ``--out`` writes a c
 from __future__ import annotations
 
 
-def add_parser(sub, pair) -> None:
-    """Adds ``threshold`` to the ``hupor bench`` sub-parsers (``pair`` parses WxH / MIN-MAX)."""
+def add_parser(sub, scene_flags) -> None:
+    """Adds ``threshold`` to the ``hupor bench`` sub-parsers (``scene_flags``: cli.bench.add_scene_flags)."""
     t = sub.add_parser("threshold", help="calibrate the bundle's person threshold on validation scenes",
                        description=__doc__.split("\n\n")[0])
-    t.add_argument("--bundle", help="model bundle (default: the bundled model)")
-    t.add_argument("--seed", type=int, default=9200, help="validation scene seed (default 9200)")
-    t.add_argument("--scenes", type=int, default=60, help="number of scenes (default 60)")
-    t.add_argument("--size", type=lambda v: pair(v, "x", "--size"), default=(832, 512), metavar="WxH",
-                   help="scene size in px (default 832x512)")
-    t.add_argument("--people", type=lambda v: pair(v, "-", "--people"), default=(1, 6), metavar="MIN-MAX",
-                   help="people per scene (default 1-6)")
+    scene_flags(t, 9200, 60, "a validation seed: never a test seed")
     t.add_argument("--values", nargs="+", type=float, help="thresholds to try (default: 0 and score quantiles)")
     t.add_argument("--out", help="write the bundle with the chosen threshold here (atomic)")
     t.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import signal
 from dataclasses import asdict
 from pathlib import Path
 
@@ -119,7 +120,9 @@ def generate(out_dir: str | Path, scenes: int, seed: int = 0, config: SceneConfi
         else:
             ctx = mp.get_context()
             chunk = max(1, min(16, scenes // (workers * 8)))
-            with ctx.Pool(workers) as pool:
+            # the workers take Python's default SIGTERM back: the pool ends them with it when it closes,
+            # and hupor's handler (hupor.interrupt) would print a traceback from each
+            with ctx.Pool(workers, initializer=signal.signal, initargs=(signal.SIGTERM, signal.SIG_DFL)) as pool:
                 for rec in pool.imap(worker, range(scenes), chunksize=chunk):
                     results.append(rec)
                     bar.update(1)

@@ -9,9 +9,10 @@ Each configuration is measured in a fresh subprocess (so its peak RSS is its own
   the time does not depend on the weights or on the image content; ``--reps`` timed runs after one
   warm-up, median reported. Memory: the process's peak RSS (``ru_maxrss``) after the runs, and its
   increase over the RSS before the networks were built (weights + activations).
-* decode (``Codec.decode`` with the config's ``decode:`` section): maps of a synthetic scene with exactly N people in frame (``hupor.data.synth.SkeletonScenes``,
-  2–10 m), the "all" maps57 at level 4 as a reasoner would ideally output them, and the
-  visible-only root-depth map of ``hupor.bench.gt_root_depth`` (``hupor.bench.experiment.scene_maps``); median of ``--reps`` decodes; memory =
+* decode (``Codec.decode`` with the config's ``decode:`` section): maps of a synthetic scene with
+  exactly N people in frame (``hupor.data.synth.SkeletonScenes``, 2–10 m), the "all" maps57 at level
+  4 as a reasoner would ideally output them, and the visible-only root-depth map of
+  ``hupor.bench.gt_root_depth`` (``hupor.bench.experiment.scene_maps``); median of ``--reps`` decodes; memory =
   the ``tracemalloc`` peak of one decode (numpy buffers included).
 
     .venv/bin/python benchmarks/efficiency.py [--configs cpu-tiny cpu-s2 paper] [--threads 1] [--json out.json]

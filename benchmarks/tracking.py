@@ -27,10 +27,10 @@ import json
 import time
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from hupor.data.synth import SceneConfig, load_motion_library
 from hupor.data.synth.sequence import Sequence
+from hupor.match import match
 from hupor.methods import OracleMethod, Smoother, Tracker
 from hupor.methods.track import person_size
 from hupor.predictor import Predictor
@@ -58,9 +58,7 @@ def match_frame(gt2d, gt_ok, pred2d, prev: dict, gt_ids, track_ids):
             out[g] = hit[0]
             cost[g, :] = np.inf
             cost[:, hit[0]] = np.inf
-    if np.isfinite(cost).any():
-        rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e9))
-        out.update({int(r): int(c) for r, c in zip(rows, cols) if np.isfinite(cost[r, c])})
+    out.update({int(r): int(c) for r, c in zip(*match(cost, "hungarian"))})  # finite costs may match
     return out
 
 

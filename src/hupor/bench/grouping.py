@@ -16,10 +16,9 @@ fields or both by the ground-truth targets before the PAF grouping: which of the
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-
 from ..codec.grid import out_to_net
 from ..codec.peaks import find_peaks
+from ..match import match
 
 
 def group_by_truth(heat: np.ndarray, joints_net: np.ndarray, labelled: np.ndarray, threshold: float,
@@ -40,10 +39,8 @@ def group_by_truth(heat: np.ndarray, joints_net: np.ndarray, labelled: np.ndarra
             continue
         xy, sc = out_to_net(peaks.xy[sl], stride), peaks.score[sl]
         d = np.linalg.norm(xy[:, None] - joints_net[None, who, j], axis=-1)
-        rows, cols = linear_sum_assignment(np.where(d < radius, d, 1e6))
-        for r, c in zip(rows, cols):
-            if d[r, c] < radius:
-                kp[who[c], j] = (*xy[r], sc[r])
+        for r, c in zip(*match(d, "hungarian", max_cost=radius)):
+            kp[who[c], j] = (*xy[r], sc[r])
     kept = kp[..., 2].max(1) > 0
     return kp[kept], kp[kept, :, 2].sum(1) / nj
 

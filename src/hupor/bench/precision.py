@@ -10,9 +10,9 @@ one run only are counted, not averaged in (a precision that loses people shows i
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from ..errors import HuporError
+from ..match import match
 
 
 def match_people(ref_2d: np.ndarray, test_2d: np.ndarray, max_px: float = 50.0) -> list[tuple[int, int]]:
@@ -25,8 +25,7 @@ def match_people(ref_2d: np.ndarray, test_2d: np.ndarray, max_px: float = 50.0) 
     with np.errstate(invalid="ignore"):
         cost = np.where(common.any(-1), np.nansum(np.where(common, d, 0), -1) / np.maximum(common.sum(-1), 1),
                         np.inf)
-    big = 1e9
-    rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, big))
+    rows, cols = match(cost, "hungarian")  # over every finite cost; the pairs above max_px dropped afterwards
     return [(int(r), int(c)) for r, c in zip(rows, cols) if cost[r, c] <= max_px]
 
 

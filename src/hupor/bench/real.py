@@ -27,6 +27,7 @@ import numpy as np
 
 from ..errors import HuporError
 from ..fileio import read_json
+from ..match import match
 
 LIMB12 = ("l_shoulder", "r_shoulder", "l_elbow", "r_elbow", "l_wrist", "r_wrist",
           "l_hip", "r_hip", "l_knee", "r_knee", "l_ankle", "r_ankle")
@@ -89,15 +90,12 @@ def oks(pred_xy: np.ndarray, gt_kp: np.ndarray, area: float) -> float:
 
 
 def greedy_match(scores: np.ndarray, min_score: float = 0.5) -> list[tuple[int, int, float]]:
-    """One-to-one matches (gt, pred, score) from a (G, P) score matrix, best pair first, each ≥ ``min_score``."""
-    s = np.array(scores, np.float64).reshape(scores.shape)
-    out = []
-    while s.size and np.nanmax(s) >= min_score:
-        g, p = np.unravel_index(np.nanargmax(s), s.shape)
-        out.append((int(g), int(p), float(s[g, p])))
-        s[g, :] = -1.0
-        s[:, p] = -1.0
-    return out
+    """One-to-one matches (gt, pred, score) from a (G, P) score matrix, best pair first (ties in row-major
+    order, :func:`hupor.match.match` ``nearest`` on −score), each ≥ ``min_score``; NaN never matches."""
+    s = np.array(scores, np.float64).reshape(np.shape(scores))
+    with np.errstate(invalid="ignore"):
+        rows, cols = match(-s, "nearest", allowed=s >= min_score)
+    return [(int(g), int(p), float(s[g, p])) for g, p in zip(rows, cols)]
 
 
 def procrustes_error(pred: np.ndarray, gt: np.ndarray) -> float:

@@ -84,14 +84,14 @@ def gt_prediction(rec, intrinsics_source: str = "K"):
 def scene_metrics(pred, rec, root: int = 2, max_dist_frac: float = 0.1) -> dict:
     """Compare a prediction with the scene's ground truth.
 
-    People are matched by pelvis 2D distance (Hungarian) below ``max_dist_frac`` × image height.
+    People are matched by pelvis 2D distance (:func:`hupor.match.match`, ``hungarian``, over all
+    distances; the pairs at ``max_dist_frac`` × image height or more are dropped afterwards).
     ``mpjpe_rel_mm``: mean over matched people and joints present in both (GT v > 0, prediction not
     missing) of the root-relative 3D error; ``root_err_mm``: mean |Z_pred − Z_gt| of the pelvis;
     ``state_acc``: fraction of those joints whose predicted state (visible / inferred) agrees with the
     ground-truth visibility (2 / 1).
     """
-    from scipy.optimize import linear_sum_assignment
-
+    from ..match import joint_errors, match
     from ..schema import MISSING, VISIBLE
 
     out = {"gt_people": rec.num_persons, "found": pred.num_persons, "matched": 0,
@@ -103,17 +103,15 @@ def scene_metrics(pred, rec, root: int = 2, max_dist_frac: float = 0.1) -> dict:
     p_root = np.nan_to_num(pred.joints_2d[:, root], nan=1e9)
     dist = np.linalg.norm(p_root[:, None] - rec.joints_2d[None, :, root], axis=-1)
     dist[:, rec.visibility[:, root] == 0] = 1e9
-    pi, gi = linear_sum_assignment(dist)
+    pi, gi = match(dist, "hungarian")  # finite costs (1e9 for a missing root): every pair may match
     ok = dist[pi, gi] < max_dist_frac * rec.height
     pi, gi = pi[ok], gi[ok]
     out["matched"] = int(len(pi))
     if not len(pi):
         return out
     p3, g3 = pred.joints_3d[pi], rec.joints_3d[gi]
-    rel_p = p3 - p3[:, root:root + 1]
-    rel_g = g3 - g3[:, root:root + 1]
     both = (pred.joint_state[pi] != MISSING) & (rec.visibility[gi] > 0)
-    err = np.linalg.norm(rel_p - rel_g, axis=-1)
+    err = joint_errors(p3, g3, root)
     out["mpjpe_rel_mm"] = float(err[both].mean()) if both.any() else float("nan")
     out["root_err_mm"] = float(np.abs(pred.root_depth_mm[pi] - g3[:, root, 2]).mean())
     agree = (pred.joint_state[pi] == VISIBLE) == (rec.visibility[gi] == 2)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import HuporError
+from ..match import match_index
 from ..skeleton import MUPOTS17
 
 PCK_THRESHOLD_MM = 150.0
@@ -63,28 +64,21 @@ def match_identities(gt_2d: np.ndarray, pred_2d: np.ndarray, threshold: float = 
 
     gt_2d (N, J, 2), pred_2d (P, J, 2) px. For each GT, every still-unused prediction scores the
     number of matching joints with ``|dx| < thr and |dy| < thr`` whose predicted 2D is not exactly
-    (0, 0); the first argmax is taken if its score > 0. Returns (N,) prediction index or -1.
+    (0, 0); the first argmax is taken if its score > 0 (:func:`hupor.match.match`, policy ``gt_order``).
+    Returns (N,) prediction index or -1.
     """
     joints = list(joints)
     g = np.asarray(gt_2d, dtype=np.float64)[:, joints]
     p = np.asarray(pred_2d, dtype=np.float64)[:, joints]
     n = g.shape[0]
-    match = np.full(n, -1, dtype=np.int64)
     if n == 0 or p.shape[0] == 0:
-        return match
+        return np.full(n, -1, dtype=np.int64)
     vis = ~((p[..., 0] == 0) & (p[..., 1] == 0))                                # (P, M)
     d = np.abs(g[:, None] - p[None])                                            # (N, P, M, 2)
     with np.errstate(invalid="ignore"):
         close = (d[..., 0] < threshold) & (d[..., 1] < threshold) & vis[None]
     score = close.sum(-1)                                                       # (N, P)
-    used = np.zeros(p.shape[0], dtype=bool)
-    for k in range(n):
-        s = np.where(used, -1, score[k])
-        j = int(np.argmax(s))
-        if s[j] > 0:
-            match[k] = j
-            used[j] = True
-    return match
+    return match_index(-score.astype(np.float64), "gt_order", max_cost=0.0)    # first argmax, score > 0
 
 
 def map_to_gt_bone_lengths(pred: np.ndarray, gt: np.ndarray, variant: str | Variant = "mupots17") -> np.ndarray:

@@ -11,7 +11,7 @@ Per frame (``StageContext.frame``; frames counted by the stage when it is None):
    times ``depth_weight`` (default 0.1: estimated root depths of occluded people can be metres off,
    so depth mostly breaks ties between people at one image place); pairs above ``max_cost`` (or
    with no common joint) are not allowed;
-3. Hungarian assignment (``scipy.optimize.linear_sum_assignment``) on that cost;
+3. Hungarian assignment on that cost (:func:`hupor.match.match`, ``hungarian``);
 4. matched tracks take the person's joints (joints it misses keep the prediction), unmatched people
    with at least ``min_joints`` 2D joints start a new track (a new id, counting up from 0), tracks
    unseen for more than ``max_age`` frames are dropped (short gaps and occlusions survive).
@@ -30,6 +30,7 @@ import numpy as np
 
 from ..codec import Poses
 from ..errors import HuporError
+from ..match import match
 from .base import StageContext
 
 
@@ -98,8 +99,6 @@ class Tracker:
         return cost
 
     def __call__(self, poses: Poses, context: StageContext) -> Poses:
-        from scipy.optimize import linear_sum_assignment
-
         frame = (0 if self.frame is None else self.frame + 1) if context.frame is None else int(context.frame)
         if self.frame is not None and frame <= self.frame:
             self.reset()
@@ -118,12 +117,9 @@ class Tracker:
         ids = np.full(n, -1, dtype=np.int64)
         cost = self.cost_matrix(joints, depth, frame)
         cost[:, ~usable] = np.inf
-        if cost.size and np.isfinite(cost).any():
-            rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e9))
-            for t, p in zip(rows, cols):
-                if np.isfinite(cost[t, p]):
-                    self._update(self.tracks[t], joints[p], depth[p], frame)
-                    ids[p] = self.tracks[t].id
+        for t, p in zip(*match(cost, "hungarian")):      # the pairs with a finite cost may match
+            self._update(self.tracks[t], joints[p], depth[p], frame)
+            ids[p] = self.tracks[t].id
         sizes = person_size(joints, self.min_size)
         for p in np.flatnonzero(usable & (ids < 0)):
             self.tracks.append(_Track(self.next_id, joints[p].copy(), np.zeros(2), float(depth[p]), 0.0,

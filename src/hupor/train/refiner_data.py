@@ -19,6 +19,7 @@ from ..camera import Letterbox
 from ..codec import Poses
 from ..errors import HuporError
 from ..fileio import write_atomic
+from ..match import match
 from ..nets import refine_features
 from ..records import ImageRecord, RecordSet
 
@@ -47,25 +48,16 @@ class Pairs:
 
 def match_people(pred: Poses, rec: ImageRecord, root: int, scale: float, max_dist_net: float
                  ) -> list[tuple[int, int, float]]:
-    """Greedy nearest-first matching of predicted to ground-truth roots: (pred index, GT index,
-    distance in network-input px) with distance < ``max_dist_net``. Predictions need a detected
-    root, ground truth a labelled root (v ≥ 1)."""
+    """Greedy nearest-first matching (:func:`hupor.match.match`, ``nearest``) of predicted to ground-truth
+    roots: (pred index, GT index, distance in network-input px), nearest first, distance < ``max_dist_net``.
+    Predictions need a detected root, ground truth a labelled root (v ≥ 1)."""
     p_ok = np.flatnonzero(pred.detected[:, root]) if len(pred.joints_2d) else np.zeros(0, int)
     g_ok = np.flatnonzero(rec.visibility[:, root] >= 1)
     if p_ok.size == 0 or g_ok.size == 0:
         return []
     d = np.linalg.norm(pred.joints_2d[p_ok, root][:, None] - rec.joints_2d[g_ok, root][None], axis=-1) * scale
-    out, used_p, used_g = [], set(), set()
-    for flat in np.argsort(d, axis=None):
-        i, j = np.unravel_index(flat, d.shape)
-        if d[i, j] >= max_dist_net:
-            break
-        if i in used_p or j in used_g:
-            continue
-        used_p.add(i)
-        used_g.add(j)
-        out.append((int(p_ok[i]), int(g_ok[j]), float(d[i, j])))
-    return out
+    rows, cols = match(d, "nearest", max_cost=max_dist_net)
+    return [(int(p_ok[i]), int(g_ok[j]), float(d[i, j])) for i, j in zip(rows, cols)]
 
 
 def make_pairs(method, records: RecordSet, max_dist_net: float | None = None, progress: bool = True) -> Pairs:

@@ -8,8 +8,7 @@ from .camera import Intrinsics, Letterbox
 from .errors import HuporError
 from .records import ImageRecord, RecordSet
 from .skeleton import MPI15, Skeleton
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = ["HuporError", "ImageRecord", "Intrinsics", "Letterbox", "MPI15", "RecordSet", "Skeleton",
            "__version__"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .. import __version__
+from ..version import __version__
 from ..codec.params import CodecConfig, CodecParams, DecodeParams
 from ..config import from_dict, to_dict
 from ..errors import HuporError

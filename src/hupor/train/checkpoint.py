@@ -74,7 +74,7 @@ def package_versions() -> dict[str, str]:
     import lightning
     import numpy
 
-    from .. import __version__
+    from ..version import __version__
 
     return {"hupor": str(__version__), "torch": str(torch.__version__),
             "lightning": str(lightning.__version__), "numpy": str(numpy.__version__)}

@@ -56,13 +56,14 @@ def scene(n: int, seed0: int = 0):
 def gt_maps(predictor, rec):
     """(all57, root_depth (T,h,w), detector heatmaps (J,h,w) in [0,1], letterbox) rendered from ``rec``."""
     from hupor.camera import Letterbox
+    from hupor.codec import Codec
     from hupor.codec.grid import net_to_out
 
     p = predictor.codec_params
     lb = Letterbox.fit(rec.width, rec.height, p.net_w, p.net_h)
     uv = lb.to_net(rec.joints_2d)
     f_net = rec.intrinsics.fx * lb.scale
-    t = predictor.codec.encode(uv, rec.joints_3d, rec.visibility, f_net, levels=(3,), subsets=("vis", "all"))
+    t = Codec(predictor.skeleton, p).encode(uv, rec.joints_3d, rec.visibility, f_net, levels=(3,), subsets=("vis", "all"))
     all57, vis57 = t.maps["all"][0], t.maps["vis"][0]
     h, w = all57.shape[1:]
     rows, cols = np.mgrid[0:h, 0:w]  # output pixel centres (hupor.codec.grid)

@@ -30,7 +30,7 @@ def test_the_old_loader_loses_the_stride():
     assert Detector(model.detector).stride == 4 != experiment_networks("cpu-s2")[1].stride
 
 
-def test_overrides_and_loaded_configs(tmp_path):
+def test_overrides_and_loaded_configs():
     exp, det, _, _ = experiment_networks("cpu-s2", ["codec.stride=4"])
     assert det.stride == exp.codec_params.stride == 4
     same = experiment_networks(load_experiment("cpu-s2"))[1]

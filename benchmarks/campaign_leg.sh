@@ -2,10 +2,10 @@
 # One leg of the learning campaign (docs/training.md, "The learning campaign"): starts or resumes a cpu-512
 # run in STATE (outside the checkout, kept between sessions when the machine is), stops it after MINUTES
 # (default 145: a leg is at most 150 minutes; the run resumes from its last checkpoint, every 500 steps),
-# then writes the weights-only snapshot of the network in training, committed each leg:
-#   detector: campaign/detector-snapshot.pt (a detector-only bundle);
-#   reasoner: campaign/det-reasoner-snapshot.pt (the detector snapshot + the DSED in training; the DSED
-#             trains on skeleton-only scenes at 512x320, data.synth of cpu-512.yaml).
+# then refreshes the weights-only snapshot campaign/snapshot.pt (committed each leg): one bundle of the
+# networks in training, the detector's and (once its run exists) the DSED's newest checkpoints; the DSED
+# trains on skeleton-only scenes at 512x320 (data.synth of cpu-512.yaml). If STATE is lost, the next legs
+# start from it with --init.
 # Usage: benchmarks/campaign_leg.sh [STATE] [MINUTES] [STAGE] [extra key=value ...]   (from the repo root)
 #   STAGE: detector (default) or reasoner. HUPOR: the hupor command (default: hupor on PATH).
 #   Data (once): hupor synth --out STATE/synth-train --scenes 8000 --seed 40 --size 832x512 --people 1-6
@@ -28,10 +28,6 @@ if [[ -d $STATE/$STAGE/checkpoints ]]; then MODE=(--resume); else MODE=(); fi
 timeout --signal=INT "${MINUTES}m" $HUPOR train "$STAGE" --config cpu-512 --out "$STATE/$STAGE" "${MODE[@]}" "${KEYS[@]}"
 echo "leg ended with $? at $(date -u +%FT%TZ)"
 mkdir -p campaign
-if [[ $STAGE == detector ]]; then
-  # a warm restart with --init when STATE is lost, and what the log's validation figures are measured on
-  $HUPOR train export --detector "$STATE/detector/checkpoints/last.ckpt" --decode cpu-512 --out campaign/detector-snapshot.pt
-else
-  $HUPOR train export --base campaign/detector-snapshot.pt --reasoner "$STATE/reasoner/checkpoints/last.ckpt" \
-    --decode cpu-512 --out campaign/det-reasoner-snapshot.pt
-fi
+PARTS=(--detector "$STATE/detector/checkpoints/last.ckpt")
+[[ -f $STATE/reasoner/checkpoints/last.ckpt ]] && PARTS+=(--reasoner "$STATE/reasoner/checkpoints/last.ckpt")
+$HUPOR train export "${PARTS[@]}" --decode cpu-512 --out campaign/snapshot.pt

@@ -15,6 +15,14 @@ import numpy as np
 import torch
 
 
+def _row(crops: np.ndarray, n: int = 8) -> np.ndarray:
+    """The first ``n`` crops side by side, gray where there are fewer."""
+    from hupor.bench.probe import CROP_H, CROP_W
+
+    tiles = list(crops[:n]) + [np.full((CROP_H, CROP_W, 3), 128, np.uint8)] * (n - min(n, len(crops)))
+    return np.concatenate(tiles, 1)
+
+
 def main() -> None:
     from hupor.bench.e2e import E2ESpec, render_scenes
     from hupor.bench.probe import person_crops, train_probe
@@ -44,7 +52,7 @@ def main() -> None:
         rows.append(r)
         print(f"| {w} | {r['train']} / {r['test']} | {100 * r['accuracy']:.1f} % | {100 * r['chance']:.1f} % |",
               flush=True)
-        sheets.append(np.concatenate([np.concatenate(list(vx[vy][:8]), 1), np.concatenate(list(vx[~vy][:8]), 1)], 0))
+        sheets.append(np.concatenate([_row(vx[vy]), _row(vx[~vy])], 0))
     if a.json:
         from hupor.fileio import write_json_atomic
 
@@ -54,8 +62,8 @@ def main() -> None:
 
         from hupor.fileio import write_atomic
 
-        img = np.concatenate(sheets, 0)
-        write_atomic(a.sheet, lambda p: cv2.imwrite(str(p) + ".png", img) and __import__("os").replace(str(p) + ".png", p))
+        sheet = np.concatenate(sheets, 0)
+        write_atomic(a.sheet, lambda p: cv2.imwrite(str(p), sheet))   # the temporary keeps the .png suffix
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ config, skeleton metadata and package versions in every checkpoint (``checkpoint
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 
 import lightning as L
 import torch
@@ -32,7 +31,8 @@ from .config import ExperimentConfig
 
 
 def _fp32(x):
-    """``x`` (a tensor, or lists / tuples / dicts / dataclasses of them) with floating tensors as float32."""
+    """``x`` (a tensor, or lists / tuples / NamedTuples / dicts of them: the networks' outputs) with floating
+    tensors as float32."""
     if isinstance(x, torch.Tensor):
         return x.float() if x.is_floating_point() else x
     if isinstance(x, tuple) and hasattr(x, "_fields"):    # a NamedTuple
@@ -41,11 +41,7 @@ def _fp32(x):
         return type(x)(_fp32(v) for v in x)
     if isinstance(x, dict):
         return {k: _fp32(v) for k, v in x.items()}
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):   # network outputs; configs pass as they are
-        new = {f.name: _fp32(getattr(x, f.name)) for f in dataclasses.fields(x) if f.init}
-        changed = any(v is not getattr(x, k) for k, v in new.items())
-        return dataclasses.replace(x, **new) if changed else x
-    return x
+    return x   # configs, skeletons, numbers pass as they are
 
 
 def fp32_loss(loss_fn, *args, **kwargs):
